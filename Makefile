@@ -1,0 +1,58 @@
+# Lua 5.4 signal module: make, make test, make sanitize, make install.
+
+LUA ?= lua5.4
+LUA_VERSION = 5.4
+LUA_INCDIR ?= $(firstword $(wildcard /usr/include/lua$(LUA_VERSION) /usr/local/include/lua$(LUA_VERSION)) /usr/include)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+LUADIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
+LIBDIR ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes \
+           -Wstrict-prototypes -Wconversion -Wno-sign-conversion
+ALL_CFLAGS = -std=c11 -fPIC $(WARNINGS) $(CFLAGS) -I$(LUA_INCDIR)
+LIBFLAG ?= -shared
+LDLIBS = -pthread
+
+BUILD ?= build
+SRC = src/core.c src/names.c src/process.c src/timers.c src/waits.c
+OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
+MODULE = $(BUILD)/signal/core.so
+
+.PHONY: all test sanitize valgrind install uninstall clean hosts
+
+all: $(MODULE) hosts
+
+$(BUILD)/obj/%.o: src/%.c src/lsignal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(MODULE): $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LIBFLAG) -o $@ $(OBJ) $(LDLIBS)
+
+# Small C programs the tests use as hosts (they link liblua themselves).
+HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates
+hosts: $(HOSTS)
+
+$(BUILD)/host_%: spec/hosts/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -I$(LUA_INCDIR) -o $@ $< \
+	  -llua$(LUA_VERSION) -ldl -lm -pthread
+
+test: all
+	sh spec/run.sh
+
+install: $(MODULE)
+	install -d $(DESTDIR)$(LUADIR) $(DESTDIR)$(LIBDIR)/signal
+	install -m 644 lua/signal.lua $(DESTDIR)$(LUADIR)/signal.lua
+	install -m 755 $(MODULE) $(DESTDIR)$(LIBDIR)/signal/core.so
+
+uninstall:
+	rm -f $(DESTDIR)$(LUADIR)/signal.lua $(DESTDIR)$(LIBDIR)/signal/core.so
+
+clean:
+	rm -rf $(BUILD) build-*

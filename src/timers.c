@@ -1,0 +1,136 @@
+/*
+** Timers: alarm, the interval timers and an interruptible sleep.
+*/
+
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+
+#include "lsignal.h"
+
+
+static int sig_alarm (lua_State *L) {
+  lua_Integer seconds = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, 0 <= seconds && seconds <= (lua_Integer)0xFFFFFFFFu, 1,
+                "seconds must be a non-negative integer below 2^32");
+  lua_pushinteger(L, (lua_Integer)alarm((unsigned int)seconds));
+  return 1;
+}
+
+
+static int itimererror (lua_State *L, const char *msg) {
+  return luaL_error(L, "ItimerError: %s", msg);
+}
+
+
+static int checkwhich (lua_State *L, int arg) {
+  lua_Integer which = luaL_checkinteger(L, arg);
+  if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
+    itimererror(L, "which must be ITIMER_REAL, ITIMER_VIRTUAL or ITIMER_PROF");
+  return (int)which;
+}
+
+
+/*
+** Seconds as a timeval. A positive time too small for a microsecond
+** rounds up to one, since a zero would disarm the timer instead.
+*/
+static struct timeval checktime (lua_State *L, int arg) {
+  struct timeval tv;
+  double s = luaL_checknumber(L, arg);
+  double whole;
+  long usec;
+  if (!(s >= 0) || isinf(s) || s > 1e15)
+    itimererror(L, lua_pushfstring(L, "invalid time %f (must be a "
+                "non-negative finite number of seconds)", s));
+  whole = floor(s);
+  usec = (long)ceil((s - whole) * 1e6);
+  if (usec >= 1000000) {
+    whole += 1;
+    usec -= 1000000;
+  }
+  tv.tv_sec = (time_t)whole;
+  tv.tv_usec = usec;
+  return tv;
+}
+
+
+static int pushtimer (lua_State *L, const struct itimerval *it) {
+  lua_pushnumber(L, (lua_Number)it->it_value.tv_sec
+                    + (lua_Number)it->it_value.tv_usec / 1e6);
+  lua_pushnumber(L, (lua_Number)it->it_interval.tv_sec
+                    + (lua_Number)it->it_interval.tv_usec / 1e6);
+  return 2;
+}
+
+
+static int sig_setitimer (lua_State *L) {
+  int which = checkwhich(L, 1);
+  struct itimerval new, old;
+  new.it_value = checktime(L, 2);
+  if (lua_isnoneornil(L, 3))
+    new.it_interval.tv_sec = new.it_interval.tv_usec = 0;
+  else
+    new.it_interval = checktime(L, 3);
+  if (setitimer(which, &new, &old) != 0)
+    return itimererror(L, strerror(errno));
+  return pushtimer(L, &old);
+}
+
+
+static int sig_getitimer (lua_State *L) {
+  int which = checkwhich(L, 1);
+  struct itimerval it;
+  if (getitimer(which, &it) != 0)
+    return itimererror(L, strerror(errno));
+  return pushtimer(L, &it);
+}
+
+
+static double monotonic (void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+
+/*
+** PEP 475: handlers run as their signals arrive and the sleep goes on
+** for the time left; a handler's error ends it.
+*/
+static int sig_sleep (lua_State *L) {
+  double seconds = luaL_checknumber(L, 1);
+  double deadline;
+  luaL_argcheck(L, seconds >= 0, 1, "sleep length must be non-negative");
+  deadline = monotonic() + seconds;
+  for (;;) {
+    double left;
+    lsig_dispatch(L);
+    left = deadline - monotonic();
+    if (left <= 0) break;
+    lsig_wait(left);
+  }
+  return 0;
+}
+
+
+static const luaL_Reg timers_funcs[] = {
+  {"alarm", sig_alarm},
+  {"getitimer", sig_getitimer},
+  {"setitimer", sig_setitimer},
+  {"sleep", sig_sleep},
+  {NULL, NULL}
+};
+
+
+void lsig_open_timers (lua_State *L) {
+  luaL_setfuncs(L, timers_funcs, 0);
+}

@@ -1,0 +1,299 @@
+/*
+** Masks and waits: pthread_sigmask, sigpending, the sigwait family,
+** pause, the wake-up descriptors and the blocked() scope.
+*/
+
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+
+#include "lsignal.h"
+
+
+static struct timespec totimespec (double seconds) {
+  struct timespec ts;
+  if (seconds > 1e9) seconds = 1e9;  /* decades: as good as forever */
+  ts.tv_sec = (time_t)seconds;
+  ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+  return ts;
+}
+
+
+/*
+** Waits until a signal with a Lua handler arrives or 'timeout' seconds
+** pass (negative: no limit). The handled signals stay blocked between
+** the look at the pending flag and the wait, and the wait unblocks
+** them atomically, so a delivery just before it is never slept
+** through. Handlers are not run here: the caller dispatches with the
+** program's own mask back in place.
+*/
+int lsig_wait (double timeout) {
+  sigset_t handled, old;
+  lsig_handledset(&handled);
+  pthread_sigmask(SIG_BLOCK, &handled, &old);
+  if (!lsig_haspending()) {
+    if (timeout < 0)
+      sigsuspend(&old);
+    else {
+      struct timespec ts = totimespec(timeout);
+      ppoll(NULL, 0, &ts, &old);
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return lsig_haspending();
+}
+
+
+static int sig_pause (lua_State *L) {
+  lsig_wait(-1);
+  lsig_dispatch(L);
+  return 0;
+}
+
+
+static int checkhow (lua_State *L, int arg) {
+  lua_Integer how = luaL_checkinteger(L, arg);
+  luaL_argcheck(L, how == SIG_BLOCK || how == SIG_UNBLOCK
+                   || how == SIG_SETMASK, arg,
+                "how must be SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK");
+  return (int)how;
+}
+
+
+/* Handlers of the signals just unblocked have run when it returns. */
+static int sig_pthread_sigmask (lua_State *L) {
+  int how = checkhow(L, 1);
+  sigset_t set, old;
+  int err;
+  lsig_checkset(L, 2, &set);
+  err = pthread_sigmask(how, &set, &old);
+  if (err != 0)
+    return luaL_error(L, "pthread_sigmask: %s", strerror(err));
+  lsig_pushset(L, &old);
+  lsig_dispatch(L);
+  return 1;
+}
+
+
+static int sig_sigpending (lua_State *L) {
+  sigset_t set;
+  if (sigpending(&set) != 0)
+    return luaL_error(L, "sigpending: %s", strerror(errno));
+  lsig_pushset(L, &set);
+  return 1;
+}
+
+
+static int sig_sigwait (lua_State *L) {
+  sigset_t set;
+  int signo, err;
+  lsig_checkset(L, 1, &set);
+  err = sigwait(&set, &signo);
+  if (err != 0)
+    return luaL_error(L, "sigwait: %s", strerror(err));
+  lua_pushinteger(L, signo);
+  return 1;
+}
+
+
+static void setfield (lua_State *L, const char *name, lua_Integer value) {
+  lua_pushinteger(L, value);
+  lua_setfield(L, -2, name);
+}
+
+
+static int pushsiginfo (lua_State *L, const siginfo_t *info) {
+  lua_createtable(L, 0, 7);
+  setfield(L, "si_signo", info->si_signo);
+  setfield(L, "si_code", info->si_code);
+  setfield(L, "si_errno", info->si_errno);
+  setfield(L, "si_pid", info->si_pid);
+  setfield(L, "si_uid", info->si_uid);
+  setfield(L, "si_status", info->si_status);
+  setfield(L, "si_band", info->si_band);
+  return 1;
+}
+
+
+static double monotonic (void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+
+/*
+** Shared by sigwaitinfo and sigtimedwait (timeout < 0: none). A wait
+** interrupted by another signal runs its handler, whose error ends
+** the wait, and goes on for the time left (PEP 475).
+*/
+static int waitinfo (lua_State *L, const sigset_t *set, double timeout) {
+  double deadline = monotonic() + timeout;
+  for (;;) {
+    siginfo_t info;
+    int signo;
+    if (timeout < 0)
+      signo = sigwaitinfo(set, &info);
+    else {
+      double left = deadline - monotonic();
+      struct timespec ts = totimespec(left > 0 ? left : 0);
+      signo = sigtimedwait(set, &info, &ts);
+    }
+    if (signo > 0)
+      return pushsiginfo(L, &info);
+    if (errno == EAGAIN) {
+      luaL_pushfail(L);
+      return 1;
+    }
+    if (errno != EINTR)
+      return luaL_error(L, "sigwaitinfo: %s", strerror(errno));
+    lsig_dispatch(L);
+  }
+}
+
+
+static int sig_sigwaitinfo (lua_State *L) {
+  sigset_t set;
+  lsig_checkset(L, 1, &set);
+  return waitinfo(L, &set, -1);
+}
+
+
+static int sig_sigtimedwait (lua_State *L) {
+  sigset_t set;
+  double timeout;
+  lsig_checkset(L, 1, &set);
+  timeout = luaL_checknumber(L, 2);
+  luaL_argcheck(L, timeout >= 0 && !isnan(timeout), 2,
+                "timeout must be non-negative");
+  return waitinfo(L, &set, timeout);
+}
+
+
+/*
+** set_wakeup_fd(fd [, {warn_on_full_buffer = bool}]): the signal
+** number goes to fd as one byte on every delivery to a Lua handler.
+*/
+static int sig_set_wakeup_fd (lua_State *L) {
+  int fd = (int)luaL_checkinteger(L, 1);
+  int warn = 1;
+  int previous;
+  if (!lua_isnoneornil(L, 2)) {
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (lua_getfield(L, 2, "warn_on_full_buffer") != LUA_TNIL)
+      warn = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  }
+  if (fd != -1) {
+    struct stat st;
+    int flags;
+    luaL_argcheck(L, fd >= 0, 1, "invalid fd");
+    if (fstat(fd, &st) != 0)
+      return luaL_error(L, "set_wakeup_fd: %s", strerror(errno));
+    flags = fcntl(fd, F_GETFL);
+    if (flags < 0)
+      return luaL_error(L, "set_wakeup_fd: %s", strerror(errno));
+    if (!(flags & O_NONBLOCK))
+      return luaL_argerror(L, 1, lua_pushfstring(L,
+                 "the fd %d must be in non-blocking mode", fd));
+  }
+  lsig_claim(L);
+  previous = lsig_getwakeup();
+  lsig_setwakeup(fd, warn);
+  lua_pushinteger(L, previous);
+  return 1;
+}
+
+
+static int sig_pollfd (lua_State *L) {
+  lsig_claim(L);
+  lua_pushinteger(L, lsig_pollfd(L));
+  return 1;
+}
+
+
+/*
+** blocked(sigs): blocks sigs and returns a to-be-closed value that puts
+** the previous mask back; handlers of what arrived meanwhile then run.
+*/
+#define BLOCKED_MT "signal.blocked"
+
+typedef struct Blocked {
+  int open;
+  sigset_t previous;
+} Blocked;
+
+
+static int sig_blocked (lua_State *L) {
+  sigset_t set;
+  Blocked *b;
+  int err;
+  lsig_checkset(L, 1, &set);
+  b = (Blocked *)lua_newuserdatauv(L, sizeof(Blocked), 0);
+  b->open = 0;
+  luaL_setmetatable(L, BLOCKED_MT);
+  err = pthread_sigmask(SIG_BLOCK, &set, &b->previous);
+  if (err != 0)
+    return luaL_error(L, "blocked: %s", strerror(err));
+  b->open = 1;
+  return 1;
+}
+
+
+static int blocked_close (lua_State *L) {
+  Blocked *b = (Blocked *)luaL_checkudata(L, 1, BLOCKED_MT);
+  if (b->open) {
+    b->open = 0;
+    pthread_sigmask(SIG_SETMASK, &b->previous, NULL);
+    lsig_dispatch(L);
+  }
+  return 0;
+}
+
+
+static int blocked_tostring (lua_State *L) {
+  Blocked *b = (Blocked *)luaL_checkudata(L, 1, BLOCKED_MT);
+  lua_pushstring(L, b->open ? "signal mask scope (open)"
+                            : "signal mask scope (closed)");
+  return 1;
+}
+
+
+static const luaL_Reg blocked_meta[] = {
+  {"__close", blocked_close},
+  {"__tostring", blocked_tostring},
+  {NULL, NULL}
+};
+
+
+static const luaL_Reg waits_funcs[] = {
+  {"blocked", sig_blocked},
+  {"pause", sig_pause},
+  {"pollfd", sig_pollfd},
+  {"pthread_sigmask", sig_pthread_sigmask},
+  {"set_wakeup_fd", sig_set_wakeup_fd},
+  {"sigpending", sig_sigpending},
+  {"sigtimedwait", sig_sigtimedwait},
+  {"sigwait", sig_sigwait},
+  {"sigwaitinfo", sig_sigwaitinfo},
+  {NULL, NULL}
+};
+
+
+void lsig_open_waits (lua_State *L) {
+  if (luaL_newmetatable(L, BLOCKED_MT))
+    luaL_setfuncs(L, blocked_meta, 0);
+  lua_pop(L, 1);
+  luaL_setfuncs(L, waits_funcs, 0);
+}
