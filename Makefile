@@ -35,7 +35,7 @@ $(MODULE): $(OBJ)
 	$(CC) $(ALL_CFLAGS) $(LIBFLAG) -o $@ $(OBJ) $(LDLIBS)
 
 # Small C programs the tests use as hosts (they link liblua themselves).
-HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates
+HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates $(BUILD)/host_fork
 hosts: $(HOSTS)
 
 $(BUILD)/host_%: spec/hosts/%.c
@@ -43,8 +43,26 @@ $(BUILD)/host_%: spec/hosts/%.c
 	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -I$(LUA_INCDIR) -o $@ $< \
 	  -llua$(LUA_VERSION) -ldl -lm -pthread
 
-test: all
+test:
+	sh tools/deps.sh test
+	$(MAKE) all
 	sh spec/run.sh
+
+# The whole suite against a module built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (lua5.4 is not instrumented: the runtimes
+# are preloaded); any report fails it.
+SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=all
+sanitize:
+	sh tools/deps.sh test
+	$(MAKE) BUILD=build-asan CFLAGS="$(SANFLAGS)" all
+	sh tools/sanitize.sh build-asan
+
+# The whole suite with its interpreter and every child under valgrind.
+valgrind:
+	sh tools/deps.sh test
+	$(MAKE) all
+	sh tools/valgrind.sh
 
 install: $(MODULE)
 	install -d $(DESTDIR)$(LUADIR) $(DESTDIR)$(LIBDIR)/signal
@@ -56,3 +74,28 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD) build-*
+
+# Checks and tools, each in its own script.
+.PHONY: deps lint doc demo bench bench-quick
+deps:
+	sh tools/deps.sh test
+
+lint:
+	sh tools/deps.sh lint
+	luacheck lua spec examples bench
+
+doc:
+	sh tools/deps.sh doc
+	ldoc .
+
+demo:
+	sh tools/deps.sh demo
+	$(MAKE) all
+	sh examples/demo.sh
+
+bench: all
+	sh tools/deps.sh bench
+	sh bench/run.sh
+
+bench-quick: all
+	sh bench/run.sh --quick

@@ -7,10 +7,78 @@
 
 local core = require "signal.core"
 
+-- Taken out of the core table, so that error messages name them as
+-- coroutine.resume and coroutine.wrap. A reload of this file alone
+-- finds them gone and the replacements already in place.
+local resume, wrap = core.coresume, core.cowrap
+core.coresume, core.cowrap = nil, nil
+
 local signal = {}
 for name, value in pairs(core) do
   signal[name] = value
 end
+
+--- Values.
+-- Every value is an integer field of the module, as in Python.
+-- @section values
+
+--- Signal numbers: `SIGHUP`, `SIGINT`, `SIGQUIT`, `SIGILL`, `SIGTRAP`,
+-- `SIGABRT`, `SIGIOT`, `SIGBUS`, `SIGFPE`, `SIGKILL`, `SIGUSR1`,
+-- `SIGSEGV`, `SIGUSR2`, `SIGPIPE`, `SIGALRM`, `SIGTERM`, `SIGSTKFLT`,
+-- `SIGCHLD`, `SIGCLD`, `SIGCONT`, `SIGSTOP`, `SIGTSTP`, `SIGTTIN`,
+-- `SIGTTOU`, `SIGURG`, `SIGXCPU`, `SIGXFSZ`, `SIGVTALRM`, `SIGPROF`,
+-- `SIGWINCH`, `SIGIO`, `SIGPOLL`, `SIGPWR`, `SIGSYS`, and `SIGEMT` or
+-- `SIGINFO` where the platform has them. A name the platform lacks is
+-- `nil`. Wherever a function takes a signal it also takes its name as
+-- a string: `signal.kill(pid, "SIGTERM")`.
+-- @field SIGTERM
+
+--- The first real-time signal, as the C library gives it at run time
+-- (34 with glibc on Linux).
+-- @field SIGRTMIN
+
+--- The last real-time signal, as the C library gives it at run time
+-- (64 with glibc on Linux).
+-- @field SIGRTMAX
+
+--- One more than the highest signal number (65 on Linux).
+-- @field NSIG
+
+--- The default action, 0 as in CPython. A handler value for
+-- `signal` and `scoped`, and what `getsignal` returns for it.
+-- @field SIG_DFL
+
+--- Ignore the signal, 1 as in CPython.
+-- @field SIG_IGN
+
+--- `pthread_sigmask`: add the signals to the mask.
+-- @field SIG_BLOCK
+
+--- `pthread_sigmask`: remove the signals from the mask.
+-- @field SIG_UNBLOCK
+
+--- `pthread_sigmask`: make the signals the whole mask.
+-- @field SIG_SETMASK
+
+--- `setitimer`/`getitimer`: the real-time timer, which sends `SIGALRM`.
+-- @field ITIMER_REAL
+
+--- The timer of the process's user CPU time, which sends `SIGVTALRM`.
+-- @field ITIMER_VIRTUAL
+
+--- The timer of the process's user and system CPU time, which sends
+-- `SIGPROF`.
+-- @field ITIMER_PROF
+
+--- Every signal name to its number (aliases included) and every named
+-- number to its canonical name, as Python's `signal.Signals`:
+-- `Signals.SIGINT == 2`, `Signals[2] == "SIGINT"`, `Signals[6] == "SIGABRT"`.
+-- @table Signals
+
+--- The error value that `default_int_handler` raises: a unique table
+-- whose `__tostring` gives `"KeyboardInterrupt"`, so that a `pcall`
+-- caller can test `err == signal.KeyboardInterrupt`.
+-- @table KeyboardInterrupt
 
 --- `SIG_DFL` and `SIG_IGN` by name, as Python's `signal.Handlers`.
 -- @table Handlers
@@ -24,12 +92,247 @@ signal.Sigmasks = {
   SIG_SETMASK = core.SIG_SETMASK,
 }
 
+--- Handlers.
+-- A handler is a function or callable table, called as `handler(signum)`
+-- at the next instruction boundary of the Lua state, once per delivery,
+-- never nested inside another handler. Its error propagates from the
+-- interrupted instruction as an ordinary Lua error.
+-- @section handlers
+
+--- Sets the handler of a signal, as Python's `signal.signal`.
+-- Installed with `SA_RESTART` (see `siginterrupt`). Pending handlers
+-- have run when it returns.
+-- @function signal
+-- @tparam integer|string signum the signal
+-- @param handler a function or callable table, `SIG_DFL` or `SIG_IGN`
+-- @return the previous handler: a function or callable table, `SIG_DFL`,
+--   `SIG_IGN`, or `nil` if it was not installed from Lua
+-- @raise on a bad argument, or when the system refuses (`SIGKILL`,
+--   `SIGSTOP`), or when another Lua state in the process owns delivery
+-- @usage local stop = false
+-- signal.signal("SIGTERM", function() stop = true end)
+
+--- The current handler of a signal, as Python's `signal.getsignal`.
+-- @function getsignal
+-- @tparam integer|string signum the signal
+-- @return the handler, in the forms `signal` returns; `nil` for a
+--   handler not installed from Lua (the stand-alone `lua` interpreter's
+--   own `SIGINT` handler, for example)
+
+--- Installs a handler for the length of a block.
+-- @function scoped
+-- @tparam integer|string signum the signal
+-- @param handler as for `signal`
+-- @return a to-be-closed value that puts back the exact disposition it
+--   replaced when the block ends, however it ends; it also has a
+--   `close` method (`scope:close()`), and closing twice does nothing
+-- @usage do
+--   local _guard <close> = signal.scoped("SIGINT", function() end)
+--   -- ...
+-- end  -- the previous SIGINT handler is back
+
+--- Raises `KeyboardInterrupt`, as Python's `signal.default_int_handler`.
+-- @function default_int_handler
+-- @tparam[opt] integer signum the signal (ignored)
+-- @raise `KeyboardInterrupt`
+-- @usage signal.signal("SIGINT", signal.default_int_handler)
+
+--- Chooses whether a signal interrupts slow system calls, as Python's
+-- `signal.siginterrupt`. Handlers are installed with `SA_RESTART`, so
+-- by default an interrupted `read` or `write` goes on; with `flag` true
+-- it fails with `EINTR` instead, and the handler runs sooner.
+-- @function siginterrupt
+-- @tparam integer|string signum the signal
+-- @tparam boolean flag true to interrupt system calls
+
+--- Runs the handlers of the signals pending now (CPython's
+-- `PyErr_CheckSignals`), and drains `pollfd`. For loops around blocking
+-- C calls, and after an event loop's wait reports `pollfd` readable.
+-- @function check
+-- @raise a handler's error
+
+--- Sending signals.
+-- @section sending
+
+--- Sends a signal to the calling process, as Python's
+-- `signal.raise_signal`. A Lua handler for it has run when it returns.
+-- @function raise_signal
+-- @tparam integer|string signum the signal
+
+--- Sends a signal to a process, as Python's `os.kill`. A failure is an
+-- ordinary outcome (the process has exited), so it is returned, not
+-- raised, like `os.remove`.
+-- @function kill
+-- @tparam integer pid the process (0: the process group; -1: every
+--   process it may signal; below -1: the group -pid)
+-- @tparam integer|string signum the signal; 0 only checks that `pid` exists
+-- @return `true`, or `fail`, a message (`"kill: No such process"`) and
+--   the `errno` number
+
+--- Sends a signal to a process group, as Python's `os.killpg`.
+-- @function killpg
+-- @tparam integer pgid the process group
+-- @tparam integer|string signum the signal
+-- @return `true`, or `fail`, a message and the `errno` number
+
+--- The id of the calling process, as Python's `os.getpid`.
+-- @function getpid
+-- @treturn integer the process id
+
+--- The id of the calling thread, as Python's `threading.get_ident`, for
+-- `pthread_kill`.
+-- @function pthread_self
+-- @treturn integer the thread id
+
+--- Sends a signal to a thread of this process, as Python's
+-- `signal.pthread_kill`. A Lua handler for a signal sent to the calling
+-- thread has run when it returns.
+-- @function pthread_kill
+-- @tparam integer thread_id from `pthread_self`
+-- @tparam integer|string signum the signal
+
+--- A file descriptor that refers to a process, as Python's
+-- `os.pidfd_open` (Linux 5.3 and later).
+-- @function pidfd_open
+-- @tparam integer pid the process
+-- @tparam[opt=0] integer flags
+-- @return the descriptor, or `fail`, a message and the `errno` number
+
+--- Sends a signal through a process file descriptor, as Python's
+-- `signal.pidfd_send_signal`: no risk of signalling a recycled pid.
+-- @function pidfd_send_signal
+-- @tparam integer pidfd from `pidfd_open`
+-- @tparam integer|string signum the signal
+-- @param[opt] siginfo must be `nil`
+-- @tparam[opt=0] integer flags
+-- @return `true`, or `fail`, a message and the `errno` number
+
+--- Timers.
+-- @section timers
+
+--- Arranges for `SIGALRM` in `seconds` seconds, as Python's
+-- `signal.alarm`; 0 cancels the alarm.
+-- @function alarm
+-- @tparam integer seconds
+-- @treturn integer the seconds that were left on the previous alarm, 0 if none
+
+--- Arms or disarms an interval timer, as Python's `signal.setitimer`.
+-- @function setitimer
+-- @tparam integer which `ITIMER_REAL`, `ITIMER_VIRTUAL` or `ITIMER_PROF`
+-- @tparam number seconds until the first signal; 0 disarms the timer
+-- @tparam[opt=0] number interval between later signals
+-- @treturn number the previous delay
+-- @treturn number the previous interval
+-- @raise `ItimerError: ...` for an invalid `which` or a negative or NaN time
+
+--- Reads an interval timer, as Python's `signal.getitimer`.
+-- @function getitimer
+-- @tparam integer which `ITIMER_REAL`, `ITIMER_VIRTUAL` or `ITIMER_PROF`
+-- @treturn number the delay left, 0 if disarmed
+-- @treturn number the interval
+
+--- Sleeps. Handlers run as their signals arrive and the sleep goes on
+-- for the time left (PEP 475); a handler's error ends the sleep and
+-- propagates.
+-- @function sleep
+-- @tparam number seconds
+
+--- Masks and waits.
+-- A set of signals is an array of numbers or names
+-- (`{signal.SIGINT, "SIGTERM"}`); a returned set is an array of numbers
+-- in ascending order.
+-- @section waits
+
+--- Waits until a handler has run, as Python's `signal.pause`. It
+-- cannot miss a signal that arrives just before it blocks.
+-- @function pause
+
+--- Examines and changes the signal mask of the calling thread, as
+-- Python's `signal.pthread_sigmask`. The handlers of signals it
+-- unblocks have run when it returns.
+-- @function pthread_sigmask
+-- @tparam integer how `SIG_BLOCK`, `SIG_UNBLOCK` or `SIG_SETMASK`
+-- @tparam table sigs a set of signals
+-- @treturn table the previous mask, a set
+-- @usage local mask = signal.pthread_sigmask(signal.SIG_BLOCK, {}) -- read it
+
+--- Blocks signals for the length of a block.
+-- @function blocked
+-- @tparam table sigs a set of signals
+-- @return a to-be-closed value that restores the previous mask when
+--   the block ends; the handlers of what arrived meanwhile then run
+-- @usage do
+--   local _mask <close> = signal.blocked({"SIGTERM", "SIGINT"})
+--   -- a section that must not be cut in two
+-- end
+
+--- The signals that are blocked and pending, as Python's
+-- `signal.sigpending`.
+-- @function sigpending
+-- @treturn table a set
+
+--- Waits for one of `sigs` (which should be blocked) and accepts it
+-- without running its handler, as Python's `signal.sigwait`.
+-- @function sigwait
+-- @tparam table sigs a set of signals
+-- @treturn integer the signal accepted
+
+--- Like `sigwait`, with details, as Python's `signal.sigwaitinfo`.
+-- Another signal that interrupts it has its handler run, and the wait
+-- goes on.
+-- @function sigwaitinfo
+-- @tparam table sigs a set of signals
+-- @treturn table a siginfo table: `si_signo si_code si_errno si_pid
+--   si_uid si_status si_band`
+
+--- Like `sigwaitinfo`, with a time limit, as Python's
+-- `signal.sigtimedwait`.
+-- @function sigtimedwait
+-- @tparam table sigs a set of signals
+-- @tparam number timeout seconds
+-- @return a siginfo table, or `nil` on timeout
+
+--- Event loops.
+-- @section events
+
+--- Has the number of each signal delivered to a Lua handler written as
+-- one byte to `fd`, as Python's `signal.set_wakeup_fd`.
+-- @function set_wakeup_fd
+-- @tparam integer fd a non-blocking descriptor, or -1 to stop
+-- @tparam[opt] table options `{warn_on_full_buffer = bool}` (default
+--   true): warn through Lua's `warn` when a write fails because `fd`
+--   is full
+-- @treturn integer the previous fd, -1 if none
+
+--- A descriptor owned by the module that becomes readable whenever
+-- deliveries are pending, for event loops (LuaSocket `select`, luv,
+-- cqueues, any poll). When it is readable, call `check`, which drains
+-- it and runs the handlers.
+-- @function pollfd
+-- @treturn integer the descriptor (non-blocking, close-on-exec)
+-- @usage local fd = signal.pollfd()
+-- local wakeup = {getfd = function() return fd end}
+-- local ready = socket.select({server, wakeup}, nil, timeout)
+-- if ready[wakeup] then signal.check() end
+
+--- Information.
+-- @section information
+
+--- The system's description of a signal, as Python's `signal.strsignal`.
+-- @function strsignal
+-- @tparam integer|string signum the signal
+-- @treturn ?string the description, or `nil` for an unknown signal
+
+--- Every valid signal number, as Python's `signal.valid_signals`.
+-- @function valid_signals
+-- @treturn table a set
+
 -- Stock Lua keeps debug hooks per coroutine, so the core must know
 -- which coroutine is running to deliver a signal inside it. These
 -- replacements behave exactly as the originals (same results, errors
 -- and tracebacks) and also record the running coroutine.
-signal.coresume, signal.cowrap = nil, nil
-coroutine.resume = core.coresume
-coroutine.wrap = core.cowrap
+if resume then
+  coroutine.resume, coroutine.wrap = resume, wrap
+end
 
 return signal

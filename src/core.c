@@ -610,8 +610,15 @@ static int scope_tostring (lua_State *L) {
 }
 
 
+static const luaL_Reg scope_methods[] = {
+  {"close", scope_close},
+  {NULL, NULL}
+};
+
+
 static const luaL_Reg scope_meta[] = {
   {"__close", scope_close},
+  {"__index", NULL},  /* placeholder */
   {"__tostring", scope_tostring},
   {NULL, NULL}
 };
@@ -772,7 +779,7 @@ static int auxresume (lua_State *L, lua_State *co, int narg) {
 static int sig_coresume (lua_State *L) {
   lua_State *co = lua_tothread(L, 1);
   int r;
-  luaL_argexpected(L, co, 1, "coroutine");
+  luaL_argexpected(L, co, 1, "thread");
   r = auxresume(L, co, lua_gettop(L) - 1);
   if (r < 0) {
     lua_pushboolean(L, 0);
@@ -864,8 +871,11 @@ static const luaL_Reg core_funcs[] = {
 LUAMOD_API int luaopen_signal_core (lua_State *L);
 
 LUAMOD_API int luaopen_signal_core (lua_State *L) {
-  if (luaL_newmetatable(L, SCOPE_MT))
+  if (luaL_newmetatable(L, SCOPE_MT)) {
     luaL_setfuncs(L, scope_meta, 0);
+    luaL_newlib(L, scope_methods);
+    lua_setfield(L, -2, "__index");
+  }
   lua_pop(L, 1);
   luaL_newlib(L, core_funcs);
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key) == LUA_TNIL) {

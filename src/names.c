@@ -213,10 +213,11 @@ void lsig_checkset (lua_State *L, int arg, sigset_t *set) {
     int signo;
     lua_geti(L, arg, i);  /* stack: ... member */
     if (lua_type(L, -1) == LUA_TSTRING) {
-      signo = findname(lua_tostring(L, -1));
+      const char *name = lua_tostring(L, -1);
+      signo = findname(name);
       if (signo < 0)
         luaL_argerror(L, arg, lua_pushfstring(L,
-                      "unknown signal name '%s'", lua_tostring(L, -2)));
+                      "unknown signal name '%s'", name));
     }
     else {
       int isint;

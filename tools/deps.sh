@@ -9,7 +9,7 @@ case "$1" in
   test) want="$want lua-busted lua-socket valgrind" ;;
   bench) want="$want python3 lua5.3 lua-posix lua-luv lua-cqueues" ;;
   demo) want="$want lua-socket" ;;
-  doc) want="$want lua-ldoc" ;;
+  doc) want="$want lua-ldoc lua-markdown" ;;
   lint) want="$want lua-check" ;;
 esac
 

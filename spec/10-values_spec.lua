@@ -1,0 +1,145 @@
+-- SPEC §1: values, tables and the module's effect on the global state.
+
+local signal = require "signal"
+local helpers = require "helpers"
+
+describe("values", function()
+  it("has the platform's signal numbers, run-time SIGRTMIN/SIGRTMAX and NSIG", function()
+    assert.equal(1, signal.SIGHUP)
+    assert.equal(2, signal.SIGINT)
+    assert.equal(9, signal.SIGKILL)
+    assert.equal(10, signal.SIGUSR1)
+    assert.equal(15, signal.SIGTERM)
+    assert.equal(17, signal.SIGCHLD)
+    assert.equal(signal.SIGCHLD, signal.SIGCLD)
+    assert.equal(signal.SIGABRT, signal.SIGIOT)
+    assert.equal(signal.SIGIO, signal.SIGPOLL)
+    assert.equal(34, signal.SIGRTMIN)
+    assert.equal(64, signal.SIGRTMAX)
+    assert.equal(65, signal.NSIG)
+  end)
+
+  it("leaves names the platform lacks nil", function()
+    assert.is_nil(signal.SIGEMT)
+    assert.is_nil(signal.SIGINFO)
+  end)
+
+  it("has Python's every SIG* name that Linux defines", function()
+    local out = helpers.sh([[python3 -c "import signal; print(' '.join(sorted(n for n in dir(signal) if n.startswith('SIG') and not n.startswith('SIG_'))))"]])
+    local count = 0
+    for name in out:gmatch("%S+") do
+      count = count + 1
+      assert.is_number(signal[name], name)
+    end
+    assert.is_true(count >= 30)
+  end)
+
+  it("has SIG_DFL, SIG_IGN and the mask and timer constants", function()
+    assert.equal(0, signal.SIG_DFL)
+    assert.equal(1, signal.SIG_IGN)
+    assert.equal(0, signal.SIG_BLOCK)
+    assert.equal(1, signal.SIG_UNBLOCK)
+    assert.equal(2, signal.SIG_SETMASK)
+    assert.equal(0, signal.ITIMER_REAL)
+    assert.equal(1, signal.ITIMER_VIRTUAL)
+    assert.equal(2, signal.ITIMER_PROF)
+  end)
+
+  it("maps Signals both ways, with canonical names for aliases", function()
+    local S = signal.Signals
+    assert.equal(2, S.SIGINT)
+    assert.equal("SIGINT", S[2])
+    assert.equal("SIGABRT", S[6])
+    assert.equal(6, S.SIGIOT)
+    assert.equal("SIGCHLD", S[17])
+    assert.equal("SIGIO", S[29])
+    assert.equal("SIGRTMIN", S[34])
+    assert.equal("SIGRTMAX", S[64])
+    assert.is_nil(S[40])
+    for name, value in pairs(S) do
+      if type(name) == "string" then
+        assert.equal(signal[name], value)
+        assert.is_string(S[value])
+      end
+    end
+  end)
+
+  it("has Handlers and Sigmasks tables", function()
+    assert.same({ SIG_DFL = 0, SIG_IGN = 1 }, signal.Handlers)
+    assert.same({ SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2 }, signal.Sigmasks)
+  end)
+
+  it("has a unique KeyboardInterrupt whose tostring is its name", function()
+    local K = signal.KeyboardInterrupt
+    assert.is_table(K)
+    assert.equal("KeyboardInterrupt", tostring(K))
+    local ok, err = pcall(signal.default_int_handler, signal.SIGINT)
+    assert.is_false(ok)
+    assert.equal(K, err)
+    assert.is_true(rawequal(K, err))
+  end)
+end)
+
+describe("the module", function()
+  it("sets no global and replaces only coroutine.resume and coroutine.wrap", function()
+    local out, ok = helpers.run_lua([[
+      local before, co = {}, {}
+      for k in pairs(_G) do before[k] = true end
+      for k, v in pairs(coroutine) do co[k] = v end
+      require "signal"
+      for k in pairs(_G) do if not before[k] then print("new global " .. k) end end
+      for k, v in pairs(coroutine) do
+        if co[k] ~= v then print("changed coroutine." .. k) end
+      end
+    ]])
+    assert.is_true(ok, out)
+    assert.equal("changed coroutine.resume\nchanged coroutine.wrap\n",
+      out:gsub("changed coroutine.wrap\nchanged coroutine.resume", "changed coroutine.resume\nchanged coroutine.wrap"))
+  end)
+
+  it("changes no disposition when required", function()
+    local out, ok = helpers.run_lua([[
+      local function masks()
+        local s = io.open("/proc/self/status"):read("a")
+        return s:match("SigIgn:%s*(%x+)") .. " " .. s:match("SigCgt:%s*(%x+)")
+      end
+      local before = masks()
+      local signal = require "signal"
+      local after = masks()
+      print(before == after and "same" or (before .. " ~= " .. after))
+      print(signal.getsignal("SIGTERM"), signal.getsignal("SIGPIPE"))
+    ]])
+    assert.is_true(ok, out)
+    assert.equal("same\n0\t0\n", out)
+  end)
+
+  it("reports the interpreter's own SIGINT handler as nil", function()
+    -- lua.c installs a SIGINT handler while it runs a script.
+    local out, ok = helpers.run_lua([[
+      local signal = require "signal"
+      print(signal.getsignal("SIGINT"))
+    ]])
+    assert.is_true(ok, out)
+    assert.equal("nil\n", out)
+  end)
+
+  it("reloads after package.loaded.signal = nil and keeps handlers", function()
+    local out, ok = helpers.run_lua([[
+      local signal = require "signal"
+      local n = 0
+      local function h() n = n + 1 end
+      signal.signal("SIGUSR1", h)
+      local K = signal.KeyboardInterrupt
+      package.loaded.signal, package.loaded["signal.core"] = nil, nil
+      local again = require "signal"
+      assert(again ~= signal, "not reloaded")
+      assert(again.getsignal("SIGUSR1") == h, "handler lost")
+      assert(again.KeyboardInterrupt == K, "KeyboardInterrupt changed")
+      again.raise_signal("SIGUSR1")
+      local ok, e = pcall(coroutine.wrap(function() error("x", 0) end))
+      print(n, ok, e)
+    ]])
+    assert.is_true(ok, out)
+    assert.equal("1\tfalse\tx\n", out)
+  end)
+end)
