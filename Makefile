@@ -73,7 +73,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LUADIR)/signal.lua $(DESTDIR)$(LIBDIR)/signal/core.so
 
 clean:
-	rm -rf $(BUILD) build-*
+	rm -rf $(BUILD) build-* doc signal src/*.o  # the last two: luarocks make
 
 # Checks and tools, each in its own script.
 .PHONY: deps lint doc demo bench bench-quick
