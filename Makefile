@@ -22,7 +22,7 @@ SRC = src/core.c src/names.c src/process.c src/timers.c src/waits.c
 OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/signal/core.so
 
-.PHONY: all test sanitize valgrind install uninstall clean hosts
+.PHONY: all test test-gc sanitize valgrind install uninstall clean hosts
 
 all: $(MODULE) hosts
 
@@ -58,9 +58,16 @@ sanitize:
 	$(MAKE) BUILD=build-asan CFLAGS="$(SANFLAGS)" all
 	sh tools/sanitize.sh build-asan
 
+# The whole suite with the collector never resting, in every process:
+# a full cycle runs continuously, one small step per kilobyte allocated.
+test-gc:
+	sh tools/deps.sh test
+	$(MAKE) all
+	LUA_INIT_5_4='collectgarbage("incremental", 0, 100, 0)' sh spec/run.sh
+
 # The whole suite with its interpreter and every child under valgrind.
 valgrind:
-	sh tools/deps.sh test
+	sh tools/deps.sh valgrind
 	$(MAKE) all
 	sh tools/valgrind.sh
 

@@ -231,11 +231,16 @@ static int anycounted (void) {
 }
 
 
+/*
+** Called by the dispatch loop only. The flag is cleared after the
+** drain: a delivery in between writes no byte, but the loop that
+** called us sees it through 'any_pending'.
+*/
 void lsig_drainpoll (void) {
   char buf[64];
   if (poll_rfd < 0) return;
-  atomic_store(&poll_signaled, 0);
   while (read(poll_rfd, buf, sizeof buf) > 0) { }
+  atomic_store(&poll_signaled, 0);
 }
 
 
@@ -298,6 +303,25 @@ void lsig_dispatch (lua_State *L) {
     }
     unhook(L, &ignored);
   }
+}
+
+
+/* The hook the program has on T, looking through ours if it is armed. */
+lua_Hook lsig_programhook (lua_State *T, int *mask) {
+  lua_Hook h = lua_gethook(T);
+  *mask = lua_gethookmask(T);
+  if (h == sig_hook) {
+    SavedHook *s = findslot(T, 0);
+    if (s != NULL && atomic_load(&s->thread) == T) {
+      h = s->hook;
+      *mask = s->mask;
+    }
+    else {
+      h = NULL;
+      *mask = 0;
+    }
+  }
+  return h;
 }
 
 

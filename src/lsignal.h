@@ -27,6 +27,7 @@ int lsig_isreserved (int signo);
 /* core.c */
 void lsig_dispatch (lua_State *L);
 int lsig_haspending (void);
+lua_Hook lsig_programhook (lua_State *T, int *mask);
 int lsig_hashandler (int signo);
 void lsig_claim (lua_State *L);
 int lsig_pushfail (lua_State *L, const char *what);

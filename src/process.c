@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -79,8 +80,11 @@ static int sig_pidfd_open (lua_State *L) {
 
 
 static int sig_pidfd_send_signal (lua_State *L) {
-  int pidfd = (int)luaL_checkinteger(L, 1);
+  lua_Integer fd = luaL_checkinteger(L, 1);
   int signo = lsig_checksignal0(L, 2);
+  int pidfd;
+  luaL_argcheck(L, 0 <= fd && fd <= INT_MAX, 1, "invalid fd");
+  pidfd = (int)fd;
   unsigned int flags = (unsigned int)luaL_optinteger(L, 4, 0);
   luaL_argcheck(L, lua_isnoneornil(L, 3), 3, "siginfo must be nil");
   return pushresult(L,

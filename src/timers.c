@@ -26,8 +26,13 @@ static int sig_alarm (lua_State *L) {
 }
 
 
+/*
+** The message starts with "ItimerError:", with no position before it,
+** so that it reads like Python's exception and callers can match it.
+*/
 static int itimererror (lua_State *L, const char *msg) {
-  return luaL_error(L, "ItimerError: %s", msg);
+  lua_pushfstring(L, "ItimerError: %s", msg);
+  return lua_error(L);
 }
 
 
@@ -102,21 +107,71 @@ static double monotonic (void) {
 }
 
 
+/* A plain wait that any caught signal ends early. */
+static void rest (double seconds) {
+  struct timespec ts;
+  if (seconds > 1e9) seconds = 1e9;  /* decades: as good as forever */
+  ts.tv_sec = (time_t)seconds;
+  ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+  nanosleep(&ts, NULL);
+}
+
+
+/* The program's hooks on the sleeping thread and on the main thread. */
+typedef struct Hooks {
+  lua_Hook hook[2];
+  int mask[2];
+} Hooks;
+
+
+static void programhooks (lua_State *L, lua_State *main, Hooks *h) {
+  h->hook[0] = lsig_programhook(L, &h->mask[0]);
+  h->hook[1] = lsig_programhook(main, &h->mask[1]);
+}
+
+
+static int samehooks (const Hooks *a, const Hooks *b) {
+  return a->hook[0] == b->hook[0] && a->mask[0] == b->mask[0]
+      && a->hook[1] == b->hook[1] && a->mask[1] == b->mask[1];
+}
+
+
 /*
 ** PEP 475: handlers run as their signals arrive and the sleep goes on
 ** for the time left; a handler's error ends it.
+** A C handler outside the module may also ask the state to stop by
+** setting a hook (lua.c's SIGINT handler does, to raise "interrupted!"
+** at the next instruction): a hook that changed during the wait ends
+** the sleep, so that it runs now, as Ctrl-C ends Python's sleep. Hooks
+** a Lua handler sets do not count: they are compared before dispatch.
+** Deliveries that cannot run here (in a handler, as handlers do not
+** nest, or in a state that does not own delivery) stay pending, so a
+** wait that watches for them would return at once and spin: the
+** sleep then rests, in short steps, because a delivery that arrived
+** just after the last dispatch looks the same.
 */
 static int sig_sleep (lua_State *L) {
   double seconds = luaL_checknumber(L, 1);
   double deadline;
+  lua_State *main;
   luaL_argcheck(L, seconds >= 0, 1, "sleep length must be non-negative");
   deadline = monotonic() + seconds;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  main = lua_tothread(L, -1);
+  lua_pop(L, 1);
+  lsig_dispatch(L);
   for (;;) {
-    double left;
-    lsig_dispatch(L);
-    left = deadline - monotonic();
+    Hooks before, after;
+    double left = deadline - monotonic();
     if (left <= 0) break;
-    lsig_wait(left);
+    programhooks(L, main, &before);
+    if (lsig_haspending())
+      rest(left < 0.05 ? left : 0.05);
+    else
+      lsig_wait(left);
+    programhooks(L, main, &after);
+    lsig_dispatch(L);
+    if (!samehooks(&before, &after)) break;
   }
   return 0;
 }

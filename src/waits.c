@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
@@ -186,9 +187,12 @@ static int sig_sigtimedwait (lua_State *L) {
 ** number goes to fd as one byte on every delivery to a Lua handler.
 */
 static int sig_set_wakeup_fd (lua_State *L) {
-  int fd = (int)luaL_checkinteger(L, 1);
-  int warn = 1;
+  lua_Integer n = luaL_checkinteger(L, 1);
+  int fd, warn = 1;
   int previous;
+  /* checked before the cast, which would make 2^32 + 3 into fd 3 */
+  luaL_argcheck(L, -1 <= n && n <= INT_MAX, 1, "invalid fd");
+  fd = (int)n;
   if (!lua_isnoneornil(L, 2)) {
     luaL_checktype(L, 2, LUA_TTABLE);
     if (lua_getfield(L, 2, "warn_on_full_buffer") != LUA_TNIL)
@@ -198,7 +202,6 @@ static int sig_set_wakeup_fd (lua_State *L) {
   if (fd != -1) {
     struct stat st;
     int flags;
-    luaL_argcheck(L, fd >= 0, 1, "invalid fd");
     if (fstat(fd, &st) != 0)
       return luaL_error(L, "set_wakeup_fd: %s", strerror(errno));
     flags = fcntl(fd, F_GETFL);
@@ -270,8 +273,15 @@ static int blocked_tostring (lua_State *L) {
 }
 
 
+static const luaL_Reg blocked_methods[] = {
+  {"close", blocked_close},
+  {NULL, NULL}
+};
+
+
 static const luaL_Reg blocked_meta[] = {
   {"__close", blocked_close},
+  {"__index", NULL},  /* placeholder */
   {"__tostring", blocked_tostring},
   {NULL, NULL}
 };
@@ -292,8 +302,11 @@ static const luaL_Reg waits_funcs[] = {
 
 
 void lsig_open_waits (lua_State *L) {
-  if (luaL_newmetatable(L, BLOCKED_MT))
+  if (luaL_newmetatable(L, BLOCKED_MT)) {
     luaL_setfuncs(L, blocked_meta, 0);
+    luaL_newlib(L, blocked_methods);
+    lua_setfield(L, -2, "__index");
+  }
   lua_pop(L, 1);
   luaL_setfuncs(L, waits_funcs, 0);
 }

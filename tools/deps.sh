@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages a task needs when they are missing.
-#   tools/deps.sh build|test|bench|demo|doc|lint
+#   tools/deps.sh build|test|valgrind|bench|demo|doc|lint
 # On a machine without apt-get it only says what is missing.
 set -e
 
 want="lua5.4 liblua5.4-dev gcc make"
 case "$1" in
-  test) want="$want lua-busted lua-socket luarocks valgrind" ;;
+  test) want="$want lua-busted lua-socket luarocks python3" ;;
+  valgrind) want="$want lua-busted lua-socket luarocks python3 valgrind" ;;
   bench) want="$want python3 lua5.3 lua-posix lua-luv lua-cqueues" ;;
   demo) want="$want lua-socket" ;;
   doc) want="$want lua-ldoc lua-markdown" ;;
