@@ -57,7 +57,7 @@ describe("stress", function()
     local sender = helpers.send_from_child(ME, RT2, 20000)
     local rounds = 0
     repeat
-      local t = {}
+      local t = {}  -- luacheck: ignore 241 (garbage on purpose)
       for i = 1, 200 do t[i] = { i, tostring(i) } end
       collectgarbage("step", 10)
       rounds = rounds + 1

@@ -229,7 +229,7 @@ describe("pollfd", function()
     assert.is_false(readable(fd))
   end)
 
-  it("is readable while a delivery waits for its handler, and drained once it ran", function()
+  it("is readable while a delivery waits for its handler, and until check() drains it", function()
     local fd = signal.pollfd()
     local during
     scopes[#scopes + 1] = signal.scoped(USR1, function(n)
@@ -241,6 +241,29 @@ describe("pollfd", function()
     signal.raise_signal(USR1)
     assert.is_true(during)
     assert.same({ USR1, USR2 }, c.got)
+    -- the handlers ran, but the loop has not looked yet: still readable
+    assert.is_true(readable(fd))
+    signal.check()
+    assert.is_false(readable(fd))
+  end)
+
+  it("still wakes select when the handler already ran between the loop's check and select", function()
+    -- the self-pipe race: a loop tests its flag, a signal arrives and its
+    -- handler runs at the next instruction, then the loop calls select
+    local fd = signal.pollfd()
+    signal.check()
+    local stop = false
+    scopes[#scopes + 1] = signal.scoped(USR1, function() stop = true end)
+    local woke, took
+    while not stop do
+      signal.kill(ME, USR1)  -- handled before select is reached
+      local t0 = now()
+      woke = socket.select({ selectable(fd) }, nil, 5)
+      took = now() - t0
+      signal.check()
+    end
+    assert.equal(1, #woke)
+    assert.is_true(took < 4, "select slept " .. took .. " s through a delivery")
     assert.is_false(readable(fd))
   end)
 

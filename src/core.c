@@ -232,11 +232,13 @@ static int anycounted (void) {
 
 
 /*
-** Called by the dispatch loop only. The flag is cleared after the
-** drain: a delivery in between writes no byte, but the loop that
-** called us sees it through 'any_pending'.
+** Only check() drains the pollfd pipe, before it dispatches: an event
+** loop must see the fd readable even when a handler already ran at an
+** instruction boundary between its last look and its next wait (the
+** self-pipe race). The flag is cleared after the drain: a delivery in
+** between writes no byte, but check() dispatches it right after.
 */
-void lsig_drainpoll (void) {
+static void drainpoll (void) {
   char buf[64];
   if (poll_rfd < 0) return;
   while (read(poll_rfd, buf, sizeof buf) > 0) { }
@@ -290,7 +292,6 @@ void lsig_dispatch (lua_State *L) {
   luaL_checkstack(L, 4, "signal handler");
   while (atomic_exchange(&any_pending, 0)) {
     int signo;
-    lsig_drainpoll();
     warnwakeup(L);
     while ((signo = takepending()) != 0) {
       if (!callhandler(L, signo)) {
@@ -696,6 +697,7 @@ static int sig_raise_signal (lua_State *L) {
 
 
 static int sig_check (lua_State *L) {
+  if (isowner(L) && !dispatching) drainpoll();
   lsig_dispatch(L);
   return 0;
 }

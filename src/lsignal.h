@@ -35,7 +35,6 @@ void lsig_handledset (sigset_t *set);
 void lsig_setwakeup (int fd, int warn_on_full);
 int lsig_getwakeup (void);
 int lsig_pollfd (lua_State *L);
-void lsig_drainpoll (void);
 
 /* waits.c */
 int lsig_wait (double timeout);

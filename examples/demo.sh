@@ -1,0 +1,102 @@
+#!/bin/sh
+# The demo behind `make demo`: runs examples/graceful_shutdown.lua and
+# treats it the way a service manager would. It sends SIGHUP (reload),
+# SIGUSR1 (status) and SIGTERM (stop), then SIGKILL if the worker is
+# still there after the grace period, printing each step and what the
+# worker answered. Exits 0 only if the whole story happens.
+#
+#   sh examples/demo.sh [WORKER.lua]
+#
+# Environment: LUA (default lua5.4), SIGNAL_BUILD (where the module was
+# built, default build), DEMO_GRACE (seconds, default 5),
+# DEMO_PAUSE (seconds the worker works between two steps, default 1).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+LUA=${LUA:-lua5.4}
+WORKER=${1:-examples/graceful_shutdown.lua}
+GRACE=${DEMO_GRACE:-5}
+PAUSE=${DEMO_PAUSE:-1}
+LUA_PATH_5_4="$PWD/lua/?.lua;;"
+LUA_CPATH_5_4="$PWD/${SIGNAL_BUILD:-build}/?.so;;"
+export LUA_PATH_5_4 LUA_CPATH_5_4
+
+log=$(mktemp) || exit 1
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+  rm -f "$log"
+}
+trap cleanup EXIT
+
+say() { printf 'demo: %s\n' "$*"; }
+
+# Lets the worker get on with its jobs for a moment, so that each
+# signal lands in the middle of one.
+work_a_moment() { sleep "$PAUSE"; }
+
+# Prints the lines the worker wrote since the last call.
+shown=0
+show() {
+  n=$(wc -l <"$log")
+  if [ "$n" -gt "$shown" ]; then
+    sed -n "$((shown + 1)),${n}p" "$log" | sed 's/^/        | /'
+    shown=$n
+  fi
+}
+
+fail() {
+  show
+  say "FAILED: $*"
+  exit 1
+}
+
+# await PATTERN SECONDS: polls the worker's output until PATTERN shows.
+await() {
+  tries=$(($2 * 20))
+  until grep -q -- "$1" "$log"; do
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || return 1
+    sleep 0.05
+  done
+}
+
+say "starting the worker: $LUA $WORKER 60"
+# $LUA unquoted: it may carry a wrapper (LUA="valgrind lua5.4").
+$LUA "$WORKER" 60 >"$log" 2>&1 &
+pid=$!
+await "ready" 10 || fail "the worker did not start"
+show
+
+work_a_moment
+say "sending SIGHUP to $pid: reload the configuration, keep working"
+kill -HUP "$pid"
+await "SIGHUP:" 5 || fail "no answer to SIGHUP"
+show
+
+work_a_moment
+say "sending SIGUSR1 to $pid: print a status line"
+kill -USR1 "$pid"
+await "SIGUSR1:" 5 || fail "no answer to SIGUSR1"
+show
+
+work_a_moment
+say "sending SIGTERM to $pid: stop; SIGKILL follows in $GRACE s, as systemd does"
+kill -TERM "$pid"
+# The watchdog: SIGKILL once the grace period is over.
+(
+  i=$((GRACE * 20))
+  while [ "$i" -gt 0 ]; do sleep 0.05; i=$((i - 1)); done
+  kill -KILL "$pid"
+) >/dev/null 2>&1 &
+watchdog=$!
+wait "$pid"
+status=$?
+pid=
+kill "$watchdog" 2>/dev/null
+show
+
+[ "$status" -ne 137 ] || fail "the worker ignored SIGTERM and had to be killed"
+[ "$status" -eq 0 ] || fail "the worker exited with status $status"
+grep -q "stopped cleanly" "$log" || fail "the worker did not stop cleanly"
+say "the worker finished its job and exited with status 0 within the grace period"
