@@ -11,7 +11,8 @@ local core = require "signal.core"
 -- coroutine.resume and coroutine.wrap. A reload of this file alone
 -- finds them gone and the replacements already in place.
 local resume, wrap = core.coresume, core.cowrap
-core.coresume, core.cowrap = nil, nil
+local wraphooks = core.wraphooks
+core.coresume, core.cowrap, core.wraphooks = nil, nil, nil
 
 local signal = {}
 for name, value in pairs(core) do
@@ -333,6 +334,14 @@ signal.Sigmasks = {
 -- and tracebacks) and also record the running coroutine.
 if resume then
   coroutine.resume, coroutine.wrap = resume, wrap
+end
+
+-- A delivery landing inside the program's own debug.sethook could
+-- leave its hook torn; these wrappers of debug.sethook and
+-- debug.gethook behave as the originals and make the change whole.
+local dbg = package.loaded.debug
+if wraphooks and dbg then
+  dbg.sethook, dbg.gethook = wraphooks(dbg.sethook, dbg.gethook)
 end
 
 return signal

@@ -54,6 +54,9 @@ static _Atomic(const void *) owner_registry;
 ** and the main flow looks at 'any_pending' when it is done. */
 static atomic_int hook_busy;
 
+/* Bumped by the C handler each time it arms a hook. */
+static atomic_uint arm_gen;
+
 static atomic_int wakeup_fd = -1;
 static atomic_int wakeup_warn_full;
 static atomic_int wakeup_errno;
@@ -155,6 +158,7 @@ static void on_signal (int signo) {
       lua_State *main = atomic_load(&owner_main);
       lua_State *co = atomic_load(&running_co);
       if (main != NULL) {
+        atomic_fetch_add(&arm_gen, 1);
         if (co != NULL && co != main) arm(co);
         arm(main);
       }
@@ -343,15 +347,18 @@ static int eventmask (int event) {
 
 /*
 ** Our hook puts the program's hook back first, so that whatever that
-** hook does to the hooks stays done, and passes it the event if it
-** asked for it.
+** hook does to the hooks stays done. It dispatches before it passes
+** the event on, because the program's hook may raise (a budget hook,
+** lua.c's Ctrl-C), which would leave the deliveries with no hook armed;
+** a handler that raises or changes the hook drops that one event.
 */
 static void sig_hook (lua_State *L, lua_Debug *ar) {
   SavedHook user;
-  if (unhook(L, &user) && user.hook != NULL
-      && (user.mask & eventmask(ar->event)))
-    user.hook(L, ar);
+  int forward = unhook(L, &user) && user.hook != NULL
+                && (user.mask & eventmask(ar->event));
   lsig_dispatch(L);
+  if (forward && lua_gethook(L) == user.hook)
+    user.hook(L, ar);
 }
 
 /* }====================================================== */
@@ -774,6 +781,12 @@ static int tracked_resume (lua_State *L, lua_State *co, int narg,
   if (atomic_load(&any_pending)) armself(co);
   status = lua_resume(co, L, narg, nres);
   atomic_store(&running_co, prev);
+  /* co runs no more for now (a yield fires no hook event; it may be
+  ** dead): take off a hook armed on it, which would keep its slot */
+  if (lua_gethook(co) == sig_hook) {
+    SavedHook ignored;
+    unhook(co, &ignored);
+  }
   if (atomic_load(&any_pending)) armself(L);
   return status;
 }
@@ -857,6 +870,91 @@ static int sig_cowrap (lua_State *L) {
 /* }====================================================== */
 
 
+/*
+** {======================================================
+** The debug library's hook functions
+** lua_sethook writes the hook and its mask apart: a delivery that lands
+** between the two (or just before) arms our hook over part of the
+** program's change, and the delivery stalls or the program's hook is
+** torn. These wrappers of debug.sethook and debug.gethook make the
+** call again until no delivery armed during it, then re-arm what is
+** pending; gethook sees through our hook. Arguments are checked as
+** db_sethook checks them, so errors read the same.
+** =======================================================
+*/
+
+static lua_State *hookthread (lua_State *L, int *arg) {
+  if (lua_isthread(L, 1)) {
+    *arg = 1;
+    return lua_tothread(L, 1);
+  }
+  *arg = 0;
+  return L;
+}
+
+
+/* Calls upvalue 1 with this call's arguments until no arm happened. */
+static int callhookfunc (lua_State *L, lua_State *L1, int nresults) {
+  int n = lua_gettop(L);
+  unsigned gen;
+  do {
+    int i;
+    lua_settop(L, n);
+    gen = atomic_load(&arm_gen);
+    if (lua_gethook(L1) == sig_hook) {
+      SavedHook ignored;
+      unhook(L1, &ignored);
+    }
+    luaL_checkstack(L, n + 1, NULL);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    for (i = 1; i <= n; i++) lua_pushvalue(L, i);
+    lua_call(L, n, nresults);
+  } while (atomic_load(&arm_gen) != gen);
+  if (atomic_load(&any_pending) && isowner(L)) {
+    armself(L1);
+    if (L1 != L) armself(L);
+  }
+  return lua_gettop(L) - n;
+}
+
+
+static int sig_sethook (lua_State *L) {
+  int arg;
+  lua_State *L1 = hookthread(L, &arg);
+  if (!lua_isnoneornil(L, arg + 1)) {
+    luaL_checkstring(L, arg + 2);
+    luaL_checktype(L, arg + 1, LUA_TFUNCTION);
+    luaL_optinteger(L, arg + 3, 0);
+  }
+  return callhookfunc(L, L1, 0);
+}
+
+
+static int sig_gethook (lua_State *L) {
+  int arg;
+  lua_State *L1 = hookthread(L, &arg);
+  return callhookfunc(L, L1, LUA_MULTRET);
+}
+
+
+/* wraphooks(sethook, gethook): the wrappers, made once. */
+static int sig_wraphooks (lua_State *L) {
+  if (lua_tocfunction(L, 1) != sig_sethook) {
+    lua_pushvalue(L, 1);
+    lua_pushcclosure(L, sig_sethook, 1);
+  }
+  else lua_pushvalue(L, 1);
+  if (lua_tocfunction(L, 2) != sig_gethook) {
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, sig_gethook, 1);
+  }
+  else lua_pushvalue(L, 2);
+  return 2;
+}
+
+/* }====================================================== */
+
+
 static int interrupt_tostring (lua_State *L) {
   lua_pushliteral(L, "KeyboardInterrupt");
   return 1;
@@ -890,6 +988,7 @@ static const luaL_Reg core_funcs[] = {
   {"scoped", sig_scoped},
   {"siginterrupt", sig_siginterrupt},
   {"signal", sig_signal},
+  {"wraphooks", sig_wraphooks},
   {NULL, NULL}
 };
 

@@ -2,7 +2,8 @@
 # Checks that README.md documents everything the module exports:
 #   * every name in every luaL_Reg table of src/*.c must appear in the
 #     README as a call, name( — metamethods (__close, ...) and the
-#     internal coresume/cowrap (they replace coroutine.resume/wrap) aside;
+#     internal coresume/cowrap/wraphooks (they replace coroutine.resume/wrap
+#     and debug.sethook/gethook) aside;
 #   * every field set by name in src/*.c (setint, setfield, lua_setfield),
 #     every signal name of the table in src/names.c and every signal.NAME
 #     that lua/signal.lua adds must appear as a word.
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.." || exit 1
 readme=${1:-README.md}
 [ -r "$readme" ] || { echo "docscov: cannot read $readme" >&2; exit 2; }
 
-internal="coresume cowrap"
+internal="coresume cowrap wraphooks"
 
 # {"name", func} entries of the luaL_Reg arrays.
 functions=$(awk '
