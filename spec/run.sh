@@ -6,6 +6,6 @@
 cd "$(dirname "$0")/.." || exit 1
 BUSTED=$(command -v busted) || { echo "busted not found" >&2; exit 1; }
 SIGNAL_BUILD=${SIGNAL_BUILD:-build}
-export SIGNAL_BUILD
+export SIGNAL_BUILD LUA_WRAPPER
 exec $LUA_WRAPPER lua5.4 "$BUSTED" --output=spec/support/summary.lua \
   --cpath="./$SIGNAL_BUILD/?.so" "$@" spec

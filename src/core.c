@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,9 +25,14 @@
 #include "lsignal.h"
 
 
-#if ATOMIC_INT_LOCK_FREE != 2 || ATOMIC_POINTER_LOCK_FREE != 2
+#if ATOMIC_INT_LOCK_FREE != 2 || ATOMIC_POINTER_LOCK_FREE != 2 \
+    || ATOMIC_LLONG_LOCK_FREE != 2
 #error "the signal handler needs lock-free atomic integers and pointers"
 #endif
+
+/* Signals 1 to 64 have a bit each in the pending mask. */
+_Static_assert(LSIG_NSIG - 1 <= 64, "more signals than bits in the mask");
+#define SIGBIT(signo) ((uint64_t)1 << ((signo) - 1))
 
 
 const char lsig_handlers_key = 0;  /* registry: signo -> Lua handler */
@@ -40,8 +46,11 @@ static const char interrupt_key = 0;  /* registry: KeyboardInterrupt */
 ** =======================================================
 */
 
-/* Deliveries counted by the C handler and not yet handled. */
+/* Deliveries counted by the C handler and not yet handled, and a bit
+** per signal whose count may be above zero (set after the count goes
+** up), so that dispatch finds the lowest one without a scan. */
 static atomic_uint pending[LSIG_NSIG];
+static _Atomic(uint64_t) pending_mask;
 static atomic_int any_pending;
 
 /* Main thread of the owning state (NULL: no owner), and the coroutine
@@ -66,7 +75,9 @@ static atomic_int poll_wfd = -1;
 static int poll_rfd = -1;
 static atomic_int poll_signaled;
 
-/* Only the main flow of the owner touches these. */
+/* Only the main flow of the owner touches these. The owner's handler
+** table is also kept under an integer reference, the fastest lookup. */
+static int handlers_ref = LUA_NOREF;
 static struct sigaction original[LSIG_NSIG];
 static char changed[LSIG_NSIG];
 static char interrupts[LSIG_NSIG];
@@ -152,6 +163,7 @@ static void on_signal (int signo) {
   int saved_errno = errno;
   if (signo > 0 && signo < LSIG_NSIG) {
     atomic_fetch_add(&pending[signo], 1);
+    atomic_fetch_or(&pending_mask, SIGBIT(signo));
     atomic_store(&any_pending, 1);
     notify(signo);
     if (!atomic_load(&hook_busy)) {
@@ -214,12 +226,26 @@ static void armself (lua_State *L) {
 }
 
 
+/* Clears signo's bit, unless a delivery came in meanwhile. */
+static void clearbit (int signo) {
+  atomic_fetch_and(&pending_mask, ~SIGBIT(signo));
+  if (atomic_load(&pending[signo]) > 0)
+    atomic_fetch_or(&pending_mask, SIGBIT(signo));
+}
+
+
 /* The lowest signal with a delivery left, which it takes; 0 if none. */
 static int takepending (void) {
-  int signo;
-  for (signo = 1; signo < LSIG_NSIG; signo++) {
-    if (atomic_load_explicit(&pending[signo], memory_order_relaxed) > 0) {
-      atomic_fetch_sub(&pending[signo], 1);
+  uint64_t mask;
+  while ((mask = atomic_load(&pending_mask)) != 0) {
+    int signo = __builtin_ctzll(mask) + 1;
+    unsigned count = atomic_load(&pending[signo]);
+    if (count == 0)
+      clearbit(signo);  /* its last delivery was taken: look again */
+    else {
+      /* only this flow takes, so the count cannot fall to 0 meanwhile */
+      if (atomic_fetch_sub(&pending[signo], 1) == 1)
+        clearbit(signo);
       return signo;
     }
   }
@@ -228,10 +254,7 @@ static int takepending (void) {
 
 
 static int anycounted (void) {
-  int signo;
-  for (signo = 1; signo < LSIG_NSIG; signo++)
-    if (atomic_load(&pending[signo]) > 0) return 1;
-  return 0;
+  return atomic_load(&pending_mask) != 0;
 }
 
 
@@ -268,7 +291,7 @@ static void warnwakeup (lua_State *L) {
 */
 static int callhandler (lua_State *L, int signo) {
   int status;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, handlers_ref);
   if (lua_rawgeti(L, -1, signo) == LUA_TNIL) {
     lua_pop(L, 2);
     return 1;
@@ -385,6 +408,7 @@ static void clearpending (void) {
   int signo;
   for (signo = 0; signo < LSIG_NSIG; signo++)
     atomic_store(&pending[signo], 0);
+  atomic_store(&pending_mask, 0);
   atomic_store(&any_pending, 0);
 }
 
@@ -414,6 +438,7 @@ static int sig_release (lua_State *L) {
     atomic_store(&saved[i].thread, NULL);
   clearpending();
   dispatching = 0;
+  handlers_ref = LUA_NOREF;  /* the state is going: nothing to unref */
   atomic_store(&owner_registry, NULL);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   return 0;
@@ -476,6 +501,8 @@ void lsig_claim (lua_State *L) {
     luaL_error(L, "signal handlers are owned by another Lua state "
                   "in this process");
   lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+  handlers_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
   atomic_store(&owner_main, lua_tothread(L, -1));
   lua_pop(L, 1);
