@@ -251,6 +251,7 @@ describe("setitimer and getitimer", function()
     { { REAL, 1, -2 }, MSG:format("-2.0") },
     { { REAL, 1, 0 / 0 }, "^ItimerError: invalid time %-?nan %(must be" },
     { { REAL, 1, math.huge }, MSG:format("inf") },
+    { { REAL, 1e16 }, "ItimerError: invalid time 1e+16 (too large: at most 1e15 seconds)" },
     { { REAL, "x" }, "bad argument #2 to 'setitimer' (number expected, got string)" },
     { { REAL }, "bad argument #2 to 'setitimer' (number expected, got no value)" },
     { { REAL, 1, "x" }, "bad argument #3 to 'setitimer' (number expected, got string)" },

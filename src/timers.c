@@ -53,9 +53,12 @@ static struct timeval checktime (lua_State *L, int arg) {
   double s = luaL_checknumber(L, arg);
   double whole;
   long usec;
-  if (!(s >= 0) || isinf(s) || s > 1e15)
+  if (!(s >= 0) || isinf(s))
     itimererror(L, lua_pushfstring(L, "invalid time %f (must be a "
                 "non-negative finite number of seconds)", s));
+  if (s > 1e15)  /* where time_t and the conversion below stay exact */
+    itimererror(L, lua_pushfstring(L, "invalid time %f (too large: "
+                "at most 1e15 seconds)", s));
   whole = floor(s);
   usec = (long)ceil((s - whole) * 1e6);
   if (usec >= 1000000) {
