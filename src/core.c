@@ -108,15 +108,15 @@ static void sig_hook (lua_State *L, lua_Debug *ar);
 
 static SavedHook *findslot (lua_State *T, int claim) {
   int i;
-  SavedHook *free = NULL;
+  SavedHook *empty = NULL;
   if (T == atomic_load(&owner_main))
     return &saved[0];
   for (i = 1; i < NSAVED; i++) {
     lua_State *t = atomic_load(&saved[i].thread);
     if (t == T) return &saved[i];
-    if (t == NULL && free == NULL) free = &saved[i];
+    if (t == NULL && empty == NULL) empty = &saved[i];
   }
-  return claim ? free : NULL;
+  return claim ? empty : NULL;
 }
 
 
