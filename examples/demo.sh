@@ -65,19 +65,19 @@ say "starting the worker: $LUA $WORKER 60"
 # $LUA unquoted: it may carry a wrapper (LUA="valgrind lua5.4").
 $LUA "$WORKER" 60 >"$log" 2>&1 &
 pid=$!
-await "ready" 10 || fail "the worker did not start"
+await "ready" 30 || fail "the worker did not start"
 show
 
 work_a_moment
 say "sending SIGHUP to $pid: reload the configuration, keep working"
 kill -HUP "$pid"
-await "SIGHUP:" 5 || fail "no answer to SIGHUP"
+await "SIGHUP:" 20 || fail "no answer to SIGHUP"
 show
 
 work_a_moment
 say "sending SIGUSR1 to $pid: print a status line"
 kill -USR1 "$pid"
-await "SIGUSR1:" 5 || fail "no answer to SIGUSR1"
+await "SIGUSR1:" 20 || fail "no answer to SIGUSR1"
 show
 
 work_a_moment
