@@ -261,7 +261,8 @@ signal.Sigmasks = {
 -- @function blocked
 -- @tparam table sigs a set of signals
 -- @return a to-be-closed value that restores the previous mask when
---   the block ends; the handlers of what arrived meanwhile then run
+--   the block ends; the handlers of what arrived meanwhile then run. It
+--   also has a `close` method for an early end; closing twice does nothing
 -- @usage do
 --   local _mask <close> = signal.blocked({"SIGTERM", "SIGINT"})
 --   -- a section that must not be cut in two
