@@ -217,6 +217,13 @@ static int unhook (lua_State *L, SavedHook *out) {
 }
 
 
+/* Takes our hook off T, if it is there. */
+static void disarm (lua_State *T) {
+  SavedHook ignored;
+  unhook(T, &ignored);
+}
+
+
 /* Arms L from the main flow, so pending handlers run at its next
 ** instruction. */
 static void armself (lua_State *L) {
@@ -313,8 +320,7 @@ static int callhandler (lua_State *L, int signo) {
 ** instruction and the error propagates from here.
 */
 void lsig_dispatch (lua_State *L) {
-  SavedHook ignored;
-  unhook(L, &ignored);
+  disarm(L);
   if (dispatching || !isowner(L)) return;
   luaL_checkstack(L, 4, "signal handler");
   while (atomic_exchange(&any_pending, 0)) {
@@ -329,7 +335,7 @@ void lsig_dispatch (lua_State *L) {
         lua_error(L);
       }
     }
-    unhook(L, &ignored);
+    disarm(L);
   }
 }
 
@@ -709,12 +715,6 @@ static int sig_siginterrupt (lua_State *L) {
 }
 
 
-int lsig_hashandler (int signo) {
-  struct sigaction sa;
-  return sigaction(signo, NULL, &sa) == 0 && sa.sa_handler == on_signal;
-}
-
-
 /* Signals whose handler is ours: the ones a wait must watch. */
 void lsig_handledset (sigset_t *set) {
   *set = handled;
@@ -810,10 +810,7 @@ static int tracked_resume (lua_State *L, lua_State *co, int narg,
   atomic_store(&running_co, prev);
   /* co runs no more for now (a yield fires no hook event; it may be
   ** dead): take off a hook armed on it, which would keep its slot */
-  if (lua_gethook(co) == sig_hook) {
-    SavedHook ignored;
-    unhook(co, &ignored);
-  }
+  disarm(co);
   if (atomic_load(&any_pending)) armself(L);
   return status;
 }
@@ -928,10 +925,7 @@ static int callhookfunc (lua_State *L, lua_State *L1, int nresults) {
     int i;
     lua_settop(L, n);
     gen = atomic_load(&arm_gen);
-    if (lua_gethook(L1) == sig_hook) {
-      SavedHook ignored;
-      unhook(L1, &ignored);
-    }
+    disarm(L1);
     luaL_checkstack(L, n + 1, NULL);
     lua_pushvalue(L, lua_upvalueindex(1));
     for (i = 1; i <= n; i++) lua_pushvalue(L, i);
@@ -964,18 +958,18 @@ static int sig_gethook (lua_State *L) {
 }
 
 
+/* Pushes 'wrapper' around the function at 'arg', unless it is one. */
+static void pushwrapped (lua_State *L, int arg, lua_CFunction wrapper) {
+  lua_pushvalue(L, arg);
+  if (lua_tocfunction(L, arg) != wrapper)
+    lua_pushcclosure(L, wrapper, 1);
+}
+
+
 /* wraphooks(sethook, gethook): the wrappers, made once. */
 static int sig_wraphooks (lua_State *L) {
-  if (lua_tocfunction(L, 1) != sig_sethook) {
-    lua_pushvalue(L, 1);
-    lua_pushcclosure(L, sig_sethook, 1);
-  }
-  else lua_pushvalue(L, 1);
-  if (lua_tocfunction(L, 2) != sig_gethook) {
-    lua_pushvalue(L, 2);
-    lua_pushcclosure(L, sig_gethook, 1);
-  }
-  else lua_pushvalue(L, 2);
+  pushwrapped(L, 1, sig_sethook);
+  pushwrapped(L, 2, sig_gethook);
   return 2;
 }
 

@@ -8,6 +8,7 @@
 #define lsignal_h
 
 #include <signal.h>
+#include <time.h>
 
 #include "lua.h"
 
@@ -22,13 +23,11 @@ int lsig_checksignal (lua_State *L, int arg);
 int lsig_checksignal0 (lua_State *L, int arg);
 void lsig_checkset (lua_State *L, int arg, sigset_t *set);
 void lsig_pushset (lua_State *L, const sigset_t *set);
-int lsig_isreserved (int signo);
 
 /* core.c */
 void lsig_dispatch (lua_State *L);
 int lsig_haspending (void);
 lua_Hook lsig_programhook (lua_State *T, int *mask);
-int lsig_hashandler (int signo);
 void lsig_claim (lua_State *L);
 int lsig_pushfail (lua_State *L, const char *what);
 void lsig_handledset (sigset_t *set);
@@ -38,6 +37,8 @@ int lsig_pollfd (lua_State *L);
 
 /* waits.c */
 int lsig_wait (double timeout);
+double lsig_monotonic (void);
+struct timespec lsig_timespec (double seconds);
 
 /* Each file's part of the module table (at the top of the stack). */
 void lsig_open_names (lua_State *L);

@@ -138,20 +138,6 @@ static const SigName signames[] = {
 };
 
 
-/*
-** Signals glibc keeps for its own threads (32 and 33): in range,
-** yet refused by sigaction and left out of valid_signals().
-*/
-int lsig_isreserved (int signo) {
-#ifdef SIGRTMIN
-  return (signo >= 32 && signo < SIGRTMIN);
-#else
-  (void)signo;
-  return 0;
-#endif
-}
-
-
 static int findname (const char *name) {
   const SigName *n;
 #ifdef SIGRTMIN

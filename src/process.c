@@ -82,13 +82,11 @@ static int sig_pidfd_open (lua_State *L) {
 static int sig_pidfd_send_signal (lua_State *L) {
   lua_Integer fd = luaL_checkinteger(L, 1);
   int signo = lsig_checksignal0(L, 2);
-  int pidfd;
-  luaL_argcheck(L, 0 <= fd && fd <= INT_MAX, 1, "invalid fd");
-  pidfd = (int)fd;
   unsigned int flags = (unsigned int)luaL_optinteger(L, 4, 0);
+  luaL_argcheck(L, 0 <= fd && fd <= INT_MAX, 1, "invalid fd");
   luaL_argcheck(L, lua_isnoneornil(L, 3), 3, "siginfo must be nil");
   return pushresult(L,
-      syscall(SYS_pidfd_send_signal, pidfd, signo, NULL, flags) == 0,
+      syscall(SYS_pidfd_send_signal, (int)fd, signo, NULL, flags) == 0,
       "pidfd_send_signal");
 }
 

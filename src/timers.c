@@ -103,19 +103,9 @@ static int sig_getitimer (lua_State *L) {
 }
 
 
-static double monotonic (void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-
 /* A plain wait that any caught signal ends early. */
 static void rest (double seconds) {
-  struct timespec ts;
-  if (seconds > 1e9) seconds = 1e9;  /* decades: as good as forever */
-  ts.tv_sec = (time_t)seconds;
-  ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+  struct timespec ts = lsig_timespec(seconds);
   nanosleep(&ts, NULL);
 }
 
@@ -158,14 +148,14 @@ static int sig_sleep (lua_State *L) {
   double deadline;
   lua_State *main;
   luaL_argcheck(L, seconds >= 0, 1, "sleep length must be non-negative");
-  deadline = monotonic() + seconds;
+  deadline = lsig_monotonic() + seconds;
   lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
   main = lua_tothread(L, -1);
   lua_pop(L, 1);
   lsig_dispatch(L);
   for (;;) {
     Hooks before, after;
-    double left = deadline - monotonic();
+    double left = deadline - lsig_monotonic();
     if (left <= 0) break;
     programhooks(L, main, &before);
     if (lsig_haspending())

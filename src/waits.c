@@ -22,7 +22,8 @@
 #include "lsignal.h"
 
 
-static struct timespec totimespec (double seconds) {
+/* Seconds as a timespec, for the waits here and sleep's rest. */
+struct timespec lsig_timespec (double seconds) {
   struct timespec ts;
   if (seconds > 1e9) seconds = 1e9;  /* decades: as good as forever */
   ts.tv_sec = (time_t)seconds;
@@ -47,7 +48,7 @@ int lsig_wait (double timeout) {
     if (timeout < 0)
       sigsuspend(&old);
     else {
-      struct timespec ts = totimespec(timeout);
+      struct timespec ts = lsig_timespec(timeout);
       ppoll(NULL, 0, &ts, &old);
     }
   }
@@ -127,7 +128,7 @@ static int pushsiginfo (lua_State *L, const siginfo_t *info) {
 }
 
 
-static double monotonic (void) {
+double lsig_monotonic (void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -140,15 +141,15 @@ static double monotonic (void) {
 ** the wait, and goes on for the time left (PEP 475).
 */
 static int waitinfo (lua_State *L, const sigset_t *set, double timeout) {
-  double deadline = monotonic() + timeout;
+  double deadline = lsig_monotonic() + timeout;
   for (;;) {
     siginfo_t info;
     int signo;
     if (timeout < 0)
       signo = sigwaitinfo(set, &info);
     else {
-      double left = deadline - monotonic();
-      struct timespec ts = totimespec(left > 0 ? left : 0);
+      double left = deadline - lsig_monotonic();
+      struct timespec ts = lsig_timespec(left > 0 ? left : 0);
       signo = sigtimedwait(set, &info, &ts);
     }
     if (signo > 0)
