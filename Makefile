@@ -18,7 +18,7 @@ LIBFLAG ?= -shared
 LDLIBS = -pthread
 
 BUILD ?= build
-SRC = src/core.c src/names.c src/process.c src/timers.c src/waits.c
+SRC = $(wildcard src/*.c)
 OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/signal/core.so
 
@@ -35,7 +35,8 @@ $(MODULE): $(OBJ)
 	$(CC) $(ALL_CFLAGS) $(LIBFLAG) -o $@ $(OBJ) $(LDLIBS)
 
 # Small C programs the tests use as hosts (they link liblua themselves).
-HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates $(BUILD)/host_fork
+HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates $(BUILD)/host_fork \
+        $(BUILD)/host_sigqueue
 hosts: $(HOSTS)
 
 $(BUILD)/host_%: spec/hosts/%.c

@@ -7,12 +7,11 @@
 
 local core = require "signal.core"
 
--- Taken out of the core table, so that error messages name them as
--- coroutine.resume and coroutine.wrap. A reload of this file alone
--- finds them gone and the replacements already in place.
-local resume, wrap = core.coresume, core.cowrap
-local wraphooks = core.wraphooks
-core.coresume, core.cowrap, core.wraphooks = nil, nil, nil
+-- Taken out of the core table, so that error messages name the
+-- replacements as coroutine.resume and coroutine.wrap. A reload of
+-- this file alone finds them gone and the replacements in place.
+local coroutines, wraphooks = core.coroutines, core.wraphooks
+core.coroutines, core.wraphooks = nil, nil
 
 local signal = {}
 for name, value in pairs(core) do
@@ -333,8 +332,8 @@ signal.Sigmasks = {
 -- which coroutine is running to deliver a signal inside it. These
 -- replacements behave exactly as the originals (same results, errors
 -- and tracebacks) and also record the running coroutine.
-if resume then
-  coroutine.resume, coroutine.wrap = resume, wrap
+if coroutines then
+  coroutine.resume, coroutine.wrap = coroutines(coroutine.resume)
 end
 
 -- A delivery landing inside the program's own debug.sethook could

@@ -23,8 +23,10 @@ build = {
   modules = {
     signal = "lua/signal.lua",
     ["signal.core"] = {
-      sources = { "src/core.c", "src/names.c", "src/process.c",
-                  "src/timers.c", "src/waits.c" },
+      sources = { "src/core.c", "src/coroutines.c", "src/engine.c",
+                  "src/handlers.c", "src/hooks.c", "src/names.c",
+                  "src/process.c", "src/timers.c", "src/waits.c",
+                  "src/wakeup.c" },
       incdirs = { "src" },
       libraries = { "pthread" },
     },

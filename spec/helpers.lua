@@ -82,14 +82,16 @@ function helpers.gone(pid)
 end
 
 --- Another process sends `count` signals `sig` to `pid` after `delay`
--- seconds; returns the sender's pid and output file.
+-- seconds, with sigqueue, retrying while the kernel's queue is full;
+-- returns the sender's pid and output file.
 function helpers.send_from_child(pid, sig, count, delay)
-  return helpers.spawn_lua(([[
-    local signal = require "signal"
-    signal.sleep(%g)
-    for _ = 1, %d do assert(signal.kill(%d, %s)) end
-  ]]):format(delay or 0, count or 1, pid,
-             type(sig) == "number" and tostring(sig) or ("%q"):format(sig)))
+  local signo = type(sig) == "number" and sig or signal[sig]
+  local out = os.tmpname()
+  local p = assert(io.popen(("%s/host_sigqueue %d %d %d %g >%s 2>&1 & echo $!")
+    :format(helpers.BUILD, pid, signo, count or 1, delay or 0, out)))
+  local sender = tonumber(p:read("l"))
+  p:close()
+  return sender, out
 end
 
 return helpers

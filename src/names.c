@@ -263,7 +263,7 @@ static int sig_valid_signals (lua_State *L) {
 }
 
 
-static void setint (lua_State *L, const char *name, lua_Integer value) {
+void lsig_setinteger (lua_State *L, const char *name, lua_Integer value) {
   lua_pushinteger(L, value);
   lua_setfield(L, -2, name);
 }
@@ -277,7 +277,7 @@ static void pushsignals (lua_State *L) {
   const SigName *n;
   lua_newtable(L);
   for (n = signames; n->name != NULL; n++) {
-    setint(L, n->name, n->number);
+    lsig_setinteger(L, n->name, n->number);
     if (lua_rawgeti(L, -1, n->number) == LUA_TNIL) {
       lua_pushstring(L, n->name);
       lua_rawseti(L, -3, n->number);
@@ -285,8 +285,8 @@ static void pushsignals (lua_State *L) {
     lua_pop(L, 1);
   }
 #ifdef SIGRTMIN
-  setint(L, "SIGRTMIN", SIGRTMIN);
-  setint(L, "SIGRTMAX", SIGRTMAX);
+  lsig_setinteger(L, "SIGRTMIN", SIGRTMIN);
+  lsig_setinteger(L, "SIGRTMAX", SIGRTMAX);
   lua_pushliteral(L, "SIGRTMIN");
   lua_rawseti(L, -2, SIGRTMIN);
   lua_pushliteral(L, "SIGRTMAX");
@@ -306,20 +306,20 @@ void lsig_open_names (lua_State *L) {
   const SigName *n;
   luaL_setfuncs(L, names_funcs, 0);
   for (n = signames; n->name != NULL; n++)
-    setint(L, n->name, n->number);
+    lsig_setinteger(L, n->name, n->number);
 #ifdef SIGRTMIN
-  setint(L, "SIGRTMIN", SIGRTMIN);
-  setint(L, "SIGRTMAX", SIGRTMAX);
+  lsig_setinteger(L, "SIGRTMIN", SIGRTMIN);
+  lsig_setinteger(L, "SIGRTMAX", SIGRTMAX);
 #endif
-  setint(L, "NSIG", LSIG_NSIG);
-  setint(L, "SIG_DFL", 0);
-  setint(L, "SIG_IGN", 1);
-  setint(L, "SIG_BLOCK", SIG_BLOCK);
-  setint(L, "SIG_UNBLOCK", SIG_UNBLOCK);
-  setint(L, "SIG_SETMASK", SIG_SETMASK);
-  setint(L, "ITIMER_REAL", ITIMER_REAL);
-  setint(L, "ITIMER_VIRTUAL", ITIMER_VIRTUAL);
-  setint(L, "ITIMER_PROF", ITIMER_PROF);
+  lsig_setinteger(L, "NSIG", LSIG_NSIG);
+  lsig_setinteger(L, "SIG_DFL", LSIG_DFL);
+  lsig_setinteger(L, "SIG_IGN", LSIG_IGN);
+  lsig_setinteger(L, "SIG_BLOCK", SIG_BLOCK);
+  lsig_setinteger(L, "SIG_UNBLOCK", SIG_UNBLOCK);
+  lsig_setinteger(L, "SIG_SETMASK", SIG_SETMASK);
+  lsig_setinteger(L, "ITIMER_REAL", ITIMER_REAL);
+  lsig_setinteger(L, "ITIMER_VIRTUAL", ITIMER_VIRTUAL);
+  lsig_setinteger(L, "ITIMER_PROF", ITIMER_PROF);
   pushsignals(L);
   lua_setfield(L, -2, "Signals");
 }

@@ -21,24 +21,25 @@
 #include "lsignal.h"
 
 
-static int pushresult (lua_State *L, int ok, const char *what) {
-  if (!ok) return lsig_pushfail(L, what);
-  lua_pushboolean(L, 1);
-  return 1;
+/* A pid as pid_t, never truncated: 2^32 - 1 must not become -1. */
+static pid_t checkpid (lua_State *L, int arg) {
+  lua_Integer n = luaL_checkinteger(L, arg);
+  luaL_argcheck(L, (lua_Integer)(pid_t)n == n, arg, "pid out of range");
+  return (pid_t)n;
 }
 
 
 static int sig_kill (lua_State *L) {
-  pid_t pid = (pid_t)luaL_checkinteger(L, 1);
+  pid_t pid = checkpid(L, 1);
   int signo = lsig_checksignal0(L, 2);
-  return pushresult(L, kill(pid, signo) == 0, "kill");
+  return luaL_fileresult(L, kill(pid, signo) == 0, "kill");
 }
 
 
 static int sig_killpg (lua_State *L) {
-  pid_t pgid = (pid_t)luaL_checkinteger(L, 1);
+  pid_t pgid = checkpid(L, 1);
   int signo = lsig_checksignal0(L, 2);
-  return pushresult(L, killpg(pgid, signo) == 0, "killpg");
+  return luaL_fileresult(L, killpg(pgid, signo) == 0, "killpg");
 }
 
 
@@ -70,10 +71,10 @@ static int sig_pthread_kill (lua_State *L) {
 #ifdef SYS_pidfd_open
 
 static int sig_pidfd_open (lua_State *L) {
-  pid_t pid = (pid_t)luaL_checkinteger(L, 1);
+  pid_t pid = checkpid(L, 1);
   unsigned int flags = (unsigned int)luaL_optinteger(L, 2, 0);
   long fd = syscall(SYS_pidfd_open, pid, flags);
-  if (fd < 0) return lsig_pushfail(L, "pidfd_open");
+  if (fd < 0) return luaL_fileresult(L, 0, "pidfd_open");
   lua_pushinteger(L, fd);
   return 1;
 }
@@ -85,7 +86,7 @@ static int sig_pidfd_send_signal (lua_State *L) {
   unsigned int flags = (unsigned int)luaL_optinteger(L, 4, 0);
   luaL_argcheck(L, 0 <= fd && fd <= INT_MAX, 1, "invalid fd");
   luaL_argcheck(L, lua_isnoneornil(L, 3), 3, "siginfo must be nil");
-  return pushresult(L,
+  return luaL_fileresult(L,
       syscall(SYS_pidfd_send_signal, (int)fd, signo, NULL, flags) == 0,
       "pidfd_send_signal");
 }

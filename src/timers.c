@@ -104,6 +104,8 @@ static int sig_getitimer (lua_State *L) {
 
 
 /* A plain wait that any caught signal ends early. */
+#define REST_STEP 0.05  /* seconds: how late a stuck delivery may be seen */
+
 static void rest (double seconds) {
   struct timespec ts = lsig_timespec(seconds);
   nanosleep(&ts, NULL);
@@ -159,7 +161,7 @@ static int sig_sleep (lua_State *L) {
     if (left <= 0) break;
     programhooks(L, main, &before);
     if (lsig_haspending())
-      rest(left < 0.05 ? left : 0.05);
+      rest(left < REST_STEP ? left : REST_STEP);
     else
       lsig_wait(left);
     programhooks(L, main, &after);

@@ -1,6 +1,6 @@
 /*
 ** Masks and waits: pthread_sigmask, sigpending, the sigwait family,
-** pause, the wake-up descriptors and the blocked() scope.
+** pause and the blocked() scope.
 */
 
 #define _GNU_SOURCE
@@ -58,6 +58,7 @@ int lsig_wait (double timeout) {
 
 
 static int sig_pause (lua_State *L) {
+  lsig_audit(L);
   lsig_wait(-1);
   lsig_dispatch(L);
   return 0;
@@ -109,21 +110,15 @@ static int sig_sigwait (lua_State *L) {
 }
 
 
-static void setfield (lua_State *L, const char *name, lua_Integer value) {
-  lua_pushinteger(L, value);
-  lua_setfield(L, -2, name);
-}
-
-
 static int pushsiginfo (lua_State *L, const siginfo_t *info) {
   lua_createtable(L, 0, 7);
-  setfield(L, "si_signo", info->si_signo);
-  setfield(L, "si_code", info->si_code);
-  setfield(L, "si_errno", info->si_errno);
-  setfield(L, "si_pid", info->si_pid);
-  setfield(L, "si_uid", info->si_uid);
-  setfield(L, "si_status", info->si_status);
-  setfield(L, "si_band", info->si_band);
+  lsig_setinteger(L, "si_signo", info->si_signo);
+  lsig_setinteger(L, "si_code", info->si_code);
+  lsig_setinteger(L, "si_errno", info->si_errno);
+  lsig_setinteger(L, "si_pid", info->si_pid);
+  lsig_setinteger(L, "si_uid", info->si_uid);
+  lsig_setinteger(L, "si_status", info->si_status);
+  lsig_setinteger(L, "si_band", info->si_band);
   return 1;
 }
 
@@ -180,50 +175,6 @@ static int sig_sigtimedwait (lua_State *L) {
   luaL_argcheck(L, timeout >= 0 && !isnan(timeout), 2,
                 "timeout must be non-negative");
   return waitinfo(L, &set, timeout);
-}
-
-
-/*
-** set_wakeup_fd(fd [, {warn_on_full_buffer = bool}]): the signal
-** number goes to fd as one byte on every delivery to a Lua handler.
-*/
-static int sig_set_wakeup_fd (lua_State *L) {
-  lua_Integer n = luaL_checkinteger(L, 1);
-  int fd, warn = 1;
-  int previous;
-  /* checked before the cast, which would make 2^32 + 3 into fd 3 */
-  luaL_argcheck(L, -1 <= n && n <= INT_MAX, 1, "invalid fd");
-  fd = (int)n;
-  if (!lua_isnoneornil(L, 2)) {
-    luaL_checktype(L, 2, LUA_TTABLE);
-    if (lua_getfield(L, 2, "warn_on_full_buffer") != LUA_TNIL)
-      warn = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-  }
-  if (fd != -1) {
-    struct stat st;
-    int flags;
-    if (fstat(fd, &st) != 0)
-      return luaL_error(L, "set_wakeup_fd: %s", strerror(errno));
-    flags = fcntl(fd, F_GETFL);
-    if (flags < 0)
-      return luaL_error(L, "set_wakeup_fd: %s", strerror(errno));
-    if (!(flags & O_NONBLOCK))
-      return luaL_argerror(L, 1, lua_pushfstring(L,
-                 "the fd %d must be in non-blocking mode", fd));
-  }
-  lsig_claim(L);
-  previous = lsig_getwakeup();
-  lsig_setwakeup(fd, warn);
-  lua_pushinteger(L, previous);
-  return 1;
-}
-
-
-static int sig_pollfd (lua_State *L) {
-  lsig_claim(L);
-  lua_pushinteger(L, lsig_pollfd(L));
-  return 1;
 }
 
 
@@ -291,9 +242,7 @@ static const luaL_Reg blocked_meta[] = {
 static const luaL_Reg waits_funcs[] = {
   {"blocked", sig_blocked},
   {"pause", sig_pause},
-  {"pollfd", sig_pollfd},
   {"pthread_sigmask", sig_pthread_sigmask},
-  {"set_wakeup_fd", sig_set_wakeup_fd},
   {"sigpending", sig_sigpending},
   {"sigtimedwait", sig_sigtimedwait},
   {"sigwait", sig_sigwait},

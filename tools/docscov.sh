@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.." || exit 1
 readme=${1:-README.md}
 [ -r "$readme" ] || { echo "docscov: cannot read $readme" >&2; exit 2; }
 
-internal="coresume cowrap wraphooks"
+internal="coroutines wraphooks"
 
 # {"name", func} entries of the luaL_Reg arrays.
 functions=$(awk '

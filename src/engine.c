@@ -1,0 +1,682 @@
+/*
+** The delivery engine: the C signal handler, the debug hook that turns
+** a delivery into a Lua call, dispatch, ownership and its end, the
+** dispositions the module changed, and the forwarding of deliveries
+** that land on other OS threads.
+**
+** Design note. Two flows meet here. The C handler (on_signal) may run
+** on any OS thread, between any two machine instructions. The main
+** flow is the owning state's Lua code and the module's functions, run
+** by one OS thread, "the Lua thread" (the one that claimed delivery or
+** last dispatched). The invariants:
+**
+** 1. Only the Lua thread touches Lua state. There the C handler counts
+**    the delivery (its 'pending' count, then its bit in 'pending_mask',
+**    then 'any_pending'), writes the wake-up bytes, and arms: sets our
+**    count-1 hook on the owner's main thread and on the running
+**    coroutine. lua_sethook may be called from a signal handler on the
+**    thread that runs the state (see the comment above it in ldebug.c),
+**    never from another thread while that one runs it.
+** 2. On any other thread the C handler sends the same signal to the Lua
+**    thread (tgkill) and does nothing else, so a delivery is counted
+**    once, where it finally lands. If the kernel refuses (the thread is
+**    gone, the real-time queue is full), it counts the delivery itself
+**    and writes the wake-up bytes; the handler then runs at the Lua
+**    thread's next delivery or next call into the module.
+** 3. Arming and the program's hook: before ours replaces a hook the
+**    program set, the hook is kept in a slot and put back the moment
+**    ours fires, so the program's hook survives every delivery.
+** 4. The main flow edits hooks only with 'hook_busy' set. A delivery
+**    that lands meanwhile only counts; the main flow looks at
+**    'any_pending' when it is done and arms itself if needed.
+**    'arm_gen' counts arms, so debug.sethook can see one landed.
+** 5. Only the main flow takes deliveries (takepending), one at a time,
+**    lowest signal first; 'dispatching' keeps handlers from nesting.
+** 6. Teardown: 'active' counts C handlers inside on_signal. The closing
+**    state clears 'owner_main', puts the dispositions back, and waits
+**    until 'active' is 0 before it frees or closes anything.
+**
+** A host that moves a state to another OS thread must call into the
+** module on the new thread (signal.check() will do) before it runs Lua
+** code there; until then deliveries are sent to the old thread.
+*/
+
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+
+#include "lsignal.h"
+
+
+#if ATOMIC_INT_LOCK_FREE != 2 || ATOMIC_POINTER_LOCK_FREE != 2 \
+    || ATOMIC_LLONG_LOCK_FREE != 2
+#error "the signal handler needs lock-free atomic integers and pointers"
+#endif
+
+/* Signals 1 to 64 have a bit each in the pending mask. */
+_Static_assert(LSIG_NSIG - 1 <= 64, "more signals than bits in the mask");
+#define PENDING_BIT(signo) ((uint64_t)1 << ((signo) - 1))
+
+/* Our hook asks for call and return events too: a count event only
+** comes while a Lua function runs, and the code running may be C. */
+#define OUR_EVENTS (LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT)
+
+
+const char lsig_handlers_key = 0;
+static const char sentinel_key = 0;  /* registry: the __gc sentinel */
+
+
+/*
+** {======================================================
+** State shared with the C handler
+** =======================================================
+*/
+
+typedef struct SigState {
+  atomic_uint pending;  /* deliveries counted and not yet handled */
+  char changed;  /* 'original' holds the disposition to put back */
+  struct sigaction original;
+} SigState;
+
+static SigState sigstate[LSIG_NSIG];
+
+/* A bit per signal whose count may be above zero (set after the count
+** goes up), so that dispatch finds the lowest one without a scan. */
+static _Atomic(uint64_t) pending_mask;
+static atomic_int any_pending;
+
+/* Main thread of the owning state (NULL: no owner), and the coroutine
+** of that state that runs now (NULL: the main thread). */
+static _Atomic(lua_State *) owner_main;
+static _Atomic(lua_State *) running_co;
+static _Atomic(const void *) owner_registry;
+
+/* The Lua thread, as pthread_self() gives it (compared in the C
+** handler) and as the kernel's thread id (the target of forwards). */
+static _Atomic(uintptr_t) lua_thread;
+static atomic_int lua_tid;
+static atomic_int lua_pid;
+
+static atomic_int hook_busy;
+static atomic_uint arm_gen;
+static atomic_int active;
+
+/* Only the main flow of the owner touches these. The owner's handler
+** table is also kept under an integer reference, the fastest lookup. */
+static int handlers_ref = LUA_NOREF;
+static void *owner_sentinel;
+static sigset_t handled;  /* signals whose handler is ours */
+static int dispatching;
+
+
+/*
+** The hook that the program had on a thread before a delivery armed
+** ours. Slot 0 belongs to the main thread; the others to coroutines.
+** Written by the C handler only while the thread's hook is not ours,
+** read by the main flow only while it is (or under 'hook_busy').
+*/
+typedef struct SavedHook {
+  _Atomic(lua_State *) thread;
+  lua_Hook hook;
+  int mask;
+  int count;
+} SavedHook;
+
+#define NSAVED 8
+static SavedHook saved[NSAVED];
+
+static void sig_hook (lua_State *L, lua_Debug *ar);
+
+
+static SavedHook *findslot (lua_State *T, int claim) {
+  int i;
+  SavedHook *empty = NULL;
+  if (T == atomic_load(&owner_main))
+    return &saved[0];
+  for (i = 1; i < NSAVED; i++) {
+    lua_State *t = atomic_load(&saved[i].thread);
+    if (t == T) return &saved[i];
+    if (t == NULL && empty == NULL) empty = &saved[i];
+  }
+  return claim ? empty : NULL;
+}
+
+
+/*
+** Sets our hook on T. A hook the program set is kept in a slot, to be
+** put back when ours fires; a thread with no hook needs no slot. A
+** coroutine with a hook and no slot left is not armed: the main thread
+** always is, so its delivery waits at most until control returns there.
+*/
+static void arm (lua_State *T) {
+  lua_Hook h = lua_gethook(T);
+  int mask = 0;
+  if (h == sig_hook)
+    mask = lua_gethookmask(T);
+  else if (h != NULL) {
+    SavedHook *s = findslot(T, 1);
+    if (s == NULL) return;
+    s->hook = h;
+    s->mask = mask = lua_gethookmask(T);
+    s->count = lua_gethookcount(T);
+    atomic_store(&s->thread, T);
+  }
+  lua_sethook(T, sig_hook, mask | OUR_EVENTS, 1);
+}
+
+
+static void count (int signo) {
+  atomic_fetch_add(&sigstate[signo].pending, 1);
+  atomic_fetch_or(&pending_mask, PENDING_BIT(signo));
+  atomic_store(&any_pending, 1);
+  lsig_notify(signo);
+}
+
+
+/* pthread_self only reads the thread pointer: safe in a handler. */
+static int onluathread (void) {
+  return atomic_load(&lua_thread) == (uintptr_t)pthread_self();
+}
+
+
+static int forward (int signo) {
+  return syscall(SYS_tgkill, atomic_load(&lua_pid), atomic_load(&lua_tid),
+                 signo) == 0;
+}
+
+
+/* Async-signal-safe: atomics, write(2), tgkill and lua_sethook only. */
+static void on_signal (int signo) {
+  int saved_errno = errno;
+  lua_State *main;
+  atomic_fetch_add(&active, 1);
+  main = atomic_load(&owner_main);
+  if (main != NULL && signo > 0 && signo < LSIG_NSIG) {
+    if (onluathread()) {
+      count(signo);
+      if (!atomic_load(&hook_busy)) {
+        lua_State *co = atomic_load(&running_co);
+        atomic_fetch_add(&arm_gen, 1);
+        if (co != NULL && co != main) arm(co);
+        arm(main);
+      }
+    }
+    else if (!forward(signo))
+      count(signo);
+  }
+  atomic_fetch_sub(&active, 1);
+  errno = saved_errno;
+}
+
+/* }====================================================== */
+
+
+/*
+** {======================================================
+** Hooks, seen from the main flow
+** =======================================================
+*/
+
+/* Puts back the program's hook on T if ours is set; returns the hook
+** restored in *out. */
+static int unhook (lua_State *T, SavedHook *out) {
+  SavedHook *s;
+  if (lua_gethook(T) != sig_hook) return 0;
+  atomic_store(&hook_busy, 1);
+  s = findslot(T, 0);
+  if (s != NULL && atomic_load(&s->thread) == T) {
+    out->hook = s->hook;
+    out->mask = s->mask;
+    out->count = s->count;
+    atomic_store(&s->thread, NULL);
+  }
+  else {
+    out->hook = NULL;
+    out->mask = out->count = 0;
+  }
+  lua_sethook(T, out->hook, out->mask, out->count);
+  atomic_store(&hook_busy, 0);
+  return 1;
+}
+
+
+void lsig_disarm (lua_State *T) {
+  SavedHook ignored;
+  unhook(T, &ignored);
+}
+
+
+/* Arms T from the main flow, so that pending handlers run at its next
+** instruction. */
+void lsig_armself (lua_State *T) {
+  atomic_store(&hook_busy, 1);
+  arm(T);
+  atomic_store(&hook_busy, 0);
+}
+
+
+unsigned lsig_armcount (void) {
+  return atomic_load(&arm_gen);
+}
+
+
+/* The hook the program has on T, looking through ours if it is armed. */
+lua_Hook lsig_programhook (lua_State *T, int *mask) {
+  lua_Hook h = lua_gethook(T);
+  *mask = lua_gethookmask(T);
+  if (h == sig_hook) {
+    SavedHook *s = findslot(T, 0);
+    if (s != NULL && atomic_load(&s->thread) == T) {
+      h = s->hook;
+      *mask = s->mask;
+    }
+    else {
+      h = NULL;
+      *mask = 0;
+    }
+  }
+  return h;
+}
+
+
+/*
+** The coroutine wrappers tell the engine which coroutine runs, since
+** stock Lua keeps hooks per thread. A coroutine that stops running
+** (a yield fires no hook event; it may be dead) loses a hook armed on
+** it, which would otherwise keep its slot.
+*/
+int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev) {
+  if (!lsig_isowner(L)) return 0;
+  *prev = atomic_exchange(&running_co, co);
+  if (atomic_load(&any_pending)) lsig_armself(co);
+  return 1;
+}
+
+
+void lsig_leaveco (lua_State *L, lua_State *co, lua_State *prev) {
+  atomic_store(&running_co, prev);
+  lsig_disarm(co);
+  if (atomic_load(&any_pending)) lsig_armself(L);
+}
+
+/* }====================================================== */
+
+
+/*
+** {======================================================
+** Dispatch
+** =======================================================
+*/
+
+int lsig_isowner (lua_State *L) {
+  const void *reg = atomic_load(&owner_registry);
+  return reg != NULL && reg == lua_topointer(L, LUA_REGISTRYINDEX);
+}
+
+
+/* Makes the calling OS thread the Lua thread (cheap when it is). */
+static void followthread (void) {
+  uintptr_t self = (uintptr_t)pthread_self();
+  if (atomic_load(&lua_thread) != self) {
+    atomic_store(&lua_tid, (int)syscall(SYS_gettid));
+    atomic_store(&lua_thread, self);
+  }
+}
+
+
+/* Clears signo's bit, unless a delivery came in meanwhile. */
+static void clearbit (int signo) {
+  atomic_fetch_and(&pending_mask, ~PENDING_BIT(signo));
+  if (atomic_load(&sigstate[signo].pending) > 0)
+    atomic_fetch_or(&pending_mask, PENDING_BIT(signo));
+}
+
+
+/* The lowest signal with a delivery left, which it takes; 0 if none. */
+static int takepending (void) {
+  uint64_t mask;
+  while ((mask = atomic_load(&pending_mask)) != 0) {
+    int signo = __builtin_ctzll(mask) + 1;
+    unsigned n = atomic_load(&sigstate[signo].pending);
+    if (n == 0)
+      clearbit(signo);  /* its last delivery was taken: look again */
+    else {
+      /* only this flow takes, so the count cannot fall to 0 meanwhile */
+      if (atomic_fetch_sub(&sigstate[signo].pending, 1) == 1)
+        clearbit(signo);
+      return signo;
+    }
+  }
+  return 0;
+}
+
+
+/*
+** Calls the handler of 'signo' once; a handler replaced by SIG_DFL or
+** SIG_IGN before its turn came drops the delivery, as in CPython.
+** Returns 0 with the error on the stack if the handler failed.
+*/
+static int callhandler (lua_State *L, int signo) {
+  int status;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, handlers_ref);
+  if (lua_rawgeti(L, -1, signo) == LUA_TNIL) {
+    lua_pop(L, 2);
+    return 1;
+  }
+  lua_remove(L, -2);  /* stack: ... handler */
+  lua_pushinteger(L, signo);
+  dispatching = 1;
+  status = lua_pcall(L, 1, 0, 0);
+  dispatching = 0;
+  return status == LUA_OK;
+}
+
+
+/*
+** Runs every pending handler, lowest signal first, one call per
+** delivery. A call made while a handler runs does nothing: the outer
+** loop picks the new deliveries up when that handler returns. On a
+** handler's error, what is still pending stays armed for the next
+** instruction and the error propagates from here.
+*/
+void lsig_dispatch (lua_State *L) {
+  lsig_disarm(L);
+  if (dispatching || !lsig_isowner(L)) return;
+  followthread();
+  luaL_checkstack(L, 4, "signal handler");
+  while (atomic_exchange(&any_pending, 0)) {
+    int signo;
+    lsig_warnwakeup(L);
+    while ((signo = takepending()) != 0) {
+      if (!callhandler(L, signo)) {
+        if (atomic_load(&pending_mask) != 0) {
+          atomic_store(&any_pending, 1);
+          lsig_armself(L);
+        }
+        lua_error(L);
+      }
+    }
+    lsig_disarm(L);
+  }
+}
+
+
+int lsig_haspending (void) {
+  return atomic_load(&any_pending);
+}
+
+
+int lsig_inhandler (void) {
+  return dispatching;
+}
+
+
+static int eventmask (int event) {
+  switch (event) {
+    case LUA_HOOKCALL: case LUA_HOOKTAILCALL: return LUA_MASKCALL;
+    case LUA_HOOKRET: return LUA_MASKRET;
+    case LUA_HOOKLINE: return LUA_MASKLINE;
+    default: return 0;  /* a count event was ours; its period restarts */
+  }
+}
+
+
+/*
+** Our hook puts the program's hook back first, so that whatever that
+** hook does to the hooks stays done. It dispatches before it passes
+** the event on, because the program's hook may raise (a budget hook,
+** lua.c's Ctrl-C), which would leave the deliveries with no hook armed;
+** a handler that raises or changes the hook drops that one event.
+*/
+static void sig_hook (lua_State *L, lua_Debug *ar) {
+  SavedHook user;
+  int forward_event = unhook(L, &user) && user.hook != NULL
+                      && (user.mask & eventmask(ar->event));
+  lsig_dispatch(L);
+  if (forward_event && lua_gethook(L) == user.hook)
+    user.hook(L, ar);
+}
+
+/* }====================================================== */
+
+
+/*
+** {======================================================
+** Dispositions
+** =======================================================
+*/
+
+int lsig_isours (const struct sigaction *sa) {
+  return sa->sa_handler == on_signal;
+}
+
+
+/* Changes signo's disposition, keeping the first one to put back. */
+static int change (int signo, const struct sigaction *sa) {
+  SigState *s = &sigstate[signo];
+  if (sigaction(signo, sa, s->changed ? NULL : &s->original) != 0)
+    return 0;
+  s->changed = 1;
+  if (lsig_isours(sa)) sigaddset(&handled, signo);
+  else sigdelset(&handled, signo);
+  return 1;
+}
+
+
+/* Installs our handler (LSIG_LUA), SIG_DFL or SIG_IGN for signo. */
+int lsig_setaction (int signo, int kind, int restart) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  if (kind == LSIG_LUA) {
+    sa.sa_handler = on_signal;
+    sigfillset(&sa.sa_mask);  /* the handler never interrupts itself */
+    sa.sa_flags = restart ? SA_RESTART : 0;
+  }
+  else {
+    sa.sa_handler = (kind == LSIG_IGN) ? SIG_IGN : SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+  }
+  return change(signo, &sa);
+}
+
+
+/* Puts back a disposition read before (scoped). */
+int lsig_putaction (int signo, const struct sigaction *sa) {
+  return change(signo, sa);
+}
+
+
+/* siginterrupt: SA_RESTART on or off, whatever the disposition. */
+int lsig_setrestart (int signo, int restart) {
+  struct sigaction sa;
+  if (sigaction(signo, NULL, &sa) != 0) return 0;
+  if (restart) sa.sa_flags |= SA_RESTART;
+  else sa.sa_flags &= ~SA_RESTART;
+  return change(signo, &sa);
+}
+
+
+/* Signals whose handler is ours: the ones a wait must watch. */
+void lsig_handledset (sigset_t *set) {
+  *set = handled;
+}
+
+
+/*
+** Another library may take a signal from us (luv's and lua-ev's signal
+** watchers set SIG_DFL when they close): the Lua handler is dropped,
+** so that getsignal says what the kernel will do, with one warning.
+*/
+void lsig_audit (lua_State *L) {
+  int signo;
+  if (!lsig_isowner(L)) return;
+  for (signo = 1; signo < LSIG_NSIG; signo++) {
+    struct sigaction sa;
+    if (sigismember(&handled, signo) != 1
+        || sigaction(signo, NULL, &sa) != 0 || lsig_isours(&sa))
+      continue;
+    sigdelset(&handled, signo);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, handlers_ref);
+    lua_pushnil(L);
+    lua_rawseti(L, -2, signo);
+    lua_pop(L, 1);
+    lua_pushfstring(L, "signal: the handler of signal %d was replaced "
+                       "outside this module; its Lua handler is dropped",
+                    signo);
+    lua_warning(L, lua_tostring(L, -1), 0);
+    lua_pop(L, 1);
+  }
+}
+
+/* }====================================================== */
+
+
+/*
+** {======================================================
+** Ownership and its end
+** =======================================================
+*/
+
+static void clearpending (void) {
+  int signo;
+  for (signo = 0; signo < LSIG_NSIG; signo++)
+    atomic_store(&sigstate[signo].pending, 0);
+  atomic_store(&pending_mask, 0);
+  atomic_store(&any_pending, 0);
+}
+
+
+static void restoreall (void) {
+  int signo;
+  for (signo = 1; signo < LSIG_NSIG; signo++) {
+    if (sigstate[signo].changed)
+      sigaction(signo, &sigstate[signo].original, NULL);
+    sigstate[signo].changed = 0;
+  }
+  sigemptyset(&handled);
+}
+
+
+/*
+** The owner is closing (the sentinel's __gc): no handler of ours may
+** run after this, on any thread, so that none touches the state about
+** to be freed.
+*/
+static int sig_release (lua_State *L) {
+  sigset_t all, old;
+  int i;
+  if (lua_touserdata(L, 1) != owner_sentinel) return 0;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  atomic_store(&owner_main, NULL);
+  restoreall();
+  while (atomic_load(&active) > 0)  /* one still runs on another thread */
+    sched_yield();
+  atomic_store(&running_co, NULL);
+  lsig_closewakeup();
+  for (i = 0; i < NSAVED; i++)
+    atomic_store(&saved[i].thread, NULL);
+  clearpending();
+  dispatching = 0;
+  handlers_ref = LUA_NOREF;  /* the state is going: nothing to unref */
+  owner_sentinel = NULL;
+  atomic_store(&owner_registry, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return 0;
+}
+
+
+/* A forked child has none of its parent's deliveries; its one thread
+** is the forking one. */
+static void atfork_child (void) {
+  clearpending();
+  atomic_store(&lua_pid, (int)getpid());
+  atomic_store(&lua_tid, (int)syscall(SYS_gettid));
+  atomic_store(&lua_thread, (uintptr_t)pthread_self());
+  lsig_forkwakeup();
+}
+
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void setatfork (void) {
+  pthread_atfork(NULL, NULL, atfork_child);
+}
+
+
+/* Raises an error if another state owns delivery. */
+void lsig_checkowner (lua_State *L) {
+  const void *reg = atomic_load(&owner_registry);
+  if (reg != NULL && reg != lua_topointer(L, LUA_REGISTRYINDEX))
+    luaL_error(L, "signal handlers are owned by another Lua state "
+                  "in this process");
+}
+
+
+/*
+** Makes L's state the owner of delivery (its main thread, whichever
+** thread calls); returns 1 if it was not the owner before. Everything
+** that can fail comes before ownership is published: a failed claim
+** leaves none. The sentinel is made once per state and kept.
+*/
+int lsig_claim (lua_State *L) {
+  const void *reg = lua_topointer(L, LUA_REGISTRYINDEX);
+  const void *none = NULL;
+  void *sentinel;
+  int ref;
+  if (atomic_load(&owner_registry) == reg) return 0;
+  lsig_checkowner(L);
+  luaL_checkstack(L, 3, NULL);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &sentinel_key) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_newuserdatauv(L, 0, 0);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, sig_release);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
+  }
+  sentinel = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+  ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  if (!atomic_compare_exchange_strong(&owner_registry, &none, reg)) {
+    luaL_unref(L, LUA_REGISTRYINDEX, ref);
+    luaL_error(L, "signal handlers are owned by another Lua state "
+                  "in this process");
+  }
+  handlers_ref = ref;
+  owner_sentinel = sentinel;
+  atomic_store(&lua_pid, (int)getpid());
+  followthread();
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  atomic_store(&owner_main, lua_tothread(L, -1));
+  lua_pop(L, 1);
+  pthread_once(&atfork_once, setatfork);
+  return 1;
+}
+
+
+/* Undoes a claim that just succeeded, when the call that made it
+** fails afterwards; the claim had changed nothing else. */
+void lsig_unclaim (lua_State *L) {
+  atomic_store(&owner_main, NULL);
+  luaL_unref(L, LUA_REGISTRYINDEX, handlers_ref);
+  handlers_ref = LUA_NOREF;
+  owner_sentinel = NULL;
+  atomic_store(&owner_registry, NULL);
+}
+
+/* }====================================================== */

@@ -1,0 +1,287 @@
+/*
+** Installing handlers: signal, getsignal, scoped, siginterrupt,
+** raise_signal, default_int_handler and KeyboardInterrupt.
+**
+** A failing call leaves everything as it was: the step that can run
+** out of memory (the claim, the handler table) comes before the
+** kernel's disposition changes, and a refused disposition puts the
+** table entry back.
+*/
+
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+
+#include "lsignal.h"
+
+
+static const char interrupt_key = 0;  /* registry: KeyboardInterrupt */
+
+/* siginterrupt(signo, true) was asked: install without SA_RESTART. */
+static char interrupts[LSIG_NSIG];
+
+
+static int sig_default_int_handler (lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &interrupt_key);
+  return lua_error(L);
+}
+
+
+static int iscallable (lua_State *L, int arg) {
+  if (lua_isfunction(L, arg)) return 1;
+  if (luaL_getmetafield(L, arg, "__call") != LUA_TNIL) {
+    lua_pop(L, 1);
+    return 1;
+  }
+  return 0;
+}
+
+
+static int checkhandler (lua_State *L, int arg) {
+  int isint;
+  lua_Integer v = lua_tointegerx(L, arg, &isint);
+  if (lua_type(L, arg) == LUA_TNUMBER && isint
+      && (v == LSIG_DFL || v == LSIG_IGN))
+    return (int)v;
+  if (iscallable(L, arg))
+    return LSIG_LUA;
+  return luaL_argerror(L, arg, "signal handler must be signal.SIG_IGN, "
+                               "signal.SIG_DFL, or a callable object");
+}
+
+
+/* Pushes the handler in force for signo, in the forms getsignal gives:
+** what the kernel will do now. */
+static void pushhandler (lua_State *L, int signo) {
+  struct sigaction sa;
+  if (sigaction(signo, NULL, &sa) != 0)
+    luaL_pushfail(L);
+  else if (sa.sa_handler == SIG_DFL)
+    lua_pushinteger(L, LSIG_DFL);
+  else if (sa.sa_handler == SIG_IGN)
+    lua_pushinteger(L, LSIG_IGN);
+  else if (lsig_isours(&sa) && lsig_isowner(L)) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+    lua_rawgeti(L, -1, signo);
+    lua_remove(L, -2);
+  }
+  else
+    luaL_pushfail(L);  /* not installed from Lua */
+}
+
+
+/*
+** Handlers are installed with SA_RESTART, since Lua's io functions do
+** not retry on EINTR, except where the program asked otherwise, and
+** for the handler that raises: Ctrl-C must end a blocking read at once.
+*/
+static int restarts (lua_State *L, int signo, int kind, int arg) {
+  return !interrupts[signo]
+         && !(kind == LSIG_LUA
+              && lua_tocfunction(L, arg) == sig_default_int_handler);
+}
+
+
+/* Sets the handler at 'arg' (of the given kind) for signo. */
+static void install (lua_State *L, int signo, int kind, int arg) {
+  int fresh = lsig_claim(L);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+  lua_rawgeti(L, -1, signo);  /* stack: handlers previous */
+  if (kind == LSIG_LUA) lua_pushvalue(L, arg);
+  else lua_pushnil(L);
+  lua_rawseti(L, -3, signo);
+  if (!lsig_setaction(signo, kind, restarts(L, signo, kind, arg))) {
+    int e = errno;
+    lua_rawseti(L, -2, signo);  /* the key exists: this cannot fail */
+    if (fresh) lsig_unclaim(L);
+    luaL_error(L, "cannot set the handler of signal %d: %s",
+               signo, strerror(e));
+  }
+  lua_pop(L, 2);
+}
+
+
+static int sig_signal (lua_State *L) {
+  int signo = lsig_checksignal(L, 1);
+  int kind = checkhandler(L, 2);
+  lsig_checkowner(L);
+  lsig_audit(L);
+  pushhandler(L, signo);  /* the previous handler, to return */
+  install(L, signo, kind, 2);
+  lsig_dispatch(L);
+  return 1;
+}
+
+
+static int sig_getsignal (lua_State *L) {
+  int signo = lsig_checksignal(L, 1);
+  lsig_audit(L);
+  pushhandler(L, signo);
+  return 1;
+}
+
+
+/*
+** scoped(signum, handler): a to-be-closed value that puts back the
+** exact disposition it replaced, a handler from outside Lua included.
+*/
+#define SCOPE_MT "signal.scope"
+
+typedef struct Scope {
+  int signo;
+  int open;
+  struct sigaction previous;
+} Scope;
+
+
+static int sig_scoped (lua_State *L) {
+  int signo = lsig_checksignal(L, 1);
+  int kind = checkhandler(L, 2);
+  Scope *scope;
+  lsig_checkowner(L);
+  scope = (Scope *)lua_newuserdatauv(L, sizeof(Scope), 1);
+  scope->signo = signo;
+  scope->open = 0;
+  luaL_setmetatable(L, SCOPE_MT);
+  if (sigaction(signo, NULL, &scope->previous) != 0)
+    return luaL_error(L, "scoped: %s", strerror(errno));
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+  lua_rawgeti(L, -1, signo);
+  lua_setiuservalue(L, -3, 1);  /* the previous Lua handler, if any */
+  lua_pop(L, 1);
+  install(L, signo, kind, 2);
+  scope->open = 1;
+  lsig_dispatch(L);
+  return 1;
+}
+
+
+static int scope_close (lua_State *L) {
+  Scope *scope = (Scope *)luaL_checkudata(L, 1, SCOPE_MT);
+  int signo = scope->signo;
+  if (!scope->open) return 0;
+  /* the table first: it may need memory, and then nothing changed */
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+  lua_rawgeti(L, -1, signo);  /* stack: handlers current */
+  lua_getiuservalue(L, 1, 1);
+  lua_rawseti(L, -3, signo);
+  if (!lsig_putaction(signo, &scope->previous)) {
+    int e = errno;
+    lua_rawseti(L, -2, signo);
+    return luaL_error(L, "scoped: %s", strerror(e));
+  }
+  scope->open = 0;
+  lua_pop(L, 2);
+  lsig_dispatch(L);
+  return 0;
+}
+
+
+static int scope_tostring (lua_State *L) {
+  Scope *scope = (Scope *)luaL_checkudata(L, 1, SCOPE_MT);
+  lua_pushfstring(L, "signal scope (%d, %s)", scope->signo,
+                  scope->open ? "open" : "closed");
+  return 1;
+}
+
+
+static const luaL_Reg scope_methods[] = {
+  {"close", scope_close},
+  {NULL, NULL}
+};
+
+
+static const luaL_Reg scope_meta[] = {
+  {"__close", scope_close},
+  {"__index", NULL},  /* placeholder */
+  {"__tostring", scope_tostring},
+  {NULL, NULL}
+};
+
+
+/* As CPython: the flag goes on the disposition in force, whatever it
+** is, and the system's refusal (SIGKILL, SIGSTOP) is an error. */
+static int sig_siginterrupt (lua_State *L) {
+  int signo = lsig_checksignal(L, 1);
+  int flag, fresh;
+  luaL_checkany(L, 2);
+  flag = lua_toboolean(L, 2);
+  fresh = lsig_claim(L);
+  if (!lsig_setrestart(signo, !flag)) {
+    int e = errno;
+    if (fresh) lsig_unclaim(L);
+    return luaL_error(L, "siginterrupt: %s", strerror(e));
+  }
+  interrupts[signo] = (char)flag;
+  return 0;
+}
+
+
+/*
+** Signals between the kernel's 31 and SIGRTMIN are the C library's own
+** (glibc 32-33, musl 32-34): raising one would act on its threads.
+*/
+static int sig_raise_signal (lua_State *L) {
+  int signo = lsig_checksignal(L, 1);
+#ifdef SIGRTMIN
+  if (signo > 31 && signo < SIGRTMIN)
+    return luaL_argerror(L, 1, lua_pushfstring(L,
+               "signal %d is reserved by the C library", signo));
+#endif
+  if (raise(signo) != 0)
+    return luaL_error(L, "raise_signal: %s", strerror(errno));
+  lsig_dispatch(L);
+  return 0;
+}
+
+
+static int interrupt_tostring (lua_State *L) {
+  lua_pushliteral(L, "KeyboardInterrupt");
+  return 1;
+}
+
+
+/* One KeyboardInterrupt per state, kept across reloads of the module. */
+static void pushinterrupt (lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &interrupt_key) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, interrupt_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "KeyboardInterrupt");
+    lua_setfield(L, -2, "__name");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &interrupt_key);
+  }
+}
+
+
+static const luaL_Reg handlers_funcs[] = {
+  {"default_int_handler", sig_default_int_handler},
+  {"getsignal", sig_getsignal},
+  {"raise_signal", sig_raise_signal},
+  {"scoped", sig_scoped},
+  {"siginterrupt", sig_siginterrupt},
+  {"signal", sig_signal},
+  {NULL, NULL}
+};
+
+
+void lsig_open_handlers (lua_State *L) {
+  if (luaL_newmetatable(L, SCOPE_MT)) {
+    luaL_setfuncs(L, scope_meta, 0);
+    luaL_newlib(L, scope_methods);
+    lua_setfield(L, -2, "__index");
+  }
+  lua_pop(L, 1);
+  luaL_setfuncs(L, handlers_funcs, 0);
+  pushinterrupt(L);
+  lua_setfield(L, -2, "KeyboardInterrupt");
+}
