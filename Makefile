@@ -36,7 +36,7 @@ $(MODULE): $(OBJ)
 
 # Small C programs the tests use as hosts (they link liblua themselves).
 HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates $(BUILD)/host_fork \
-        $(BUILD)/host_sigqueue
+        $(BUILD)/host_sigqueue $(BUILD)/host_threads $(BUILD)/host_alloc
 hosts: $(HOSTS)
 
 $(BUILD)/host_%: spec/hosts/%.c

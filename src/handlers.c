@@ -87,14 +87,34 @@ static int restarts (lua_State *L, int signo, int kind, int arg) {
 }
 
 
-/* Sets the handler at 'arg' (of the given kind) for signo. */
+/* Protected part of install: handlers[signo] = value, which may need
+** memory. Stack: signo value. */
+static int setentry (lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+  lua_pushvalue(L, 2);
+  lua_rawseti(L, -2, lua_tointeger(L, 1));
+  return 0;
+}
+
+
+/*
+** Sets the handler at 'arg' (of the given kind) for signo. The claim
+** and the table entry may run out of memory, so they come first, the
+** entry under pcall so that a fresh claim can be undone; the kernel's
+** disposition changes last, and a refusal puts the entry back.
+*/
 static void install (lua_State *L, int signo, int kind, int arg) {
   int fresh = lsig_claim(L);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   lua_rawgeti(L, -1, signo);  /* stack: handlers previous */
+  lua_pushcfunction(L, setentry);
+  lua_pushinteger(L, signo);
   if (kind == LSIG_LUA) lua_pushvalue(L, arg);
   else lua_pushnil(L);
-  lua_rawseti(L, -3, signo);
+  if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+    if (fresh) lsig_unclaim(L);
+    lua_error(L);
+  }
   if (!lsig_setaction(signo, kind, restarts(L, signo, kind, arg))) {
     int e = errno;
     lua_rawseti(L, -2, signo);  /* the key exists: this cannot fail */

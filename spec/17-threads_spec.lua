@@ -1,0 +1,37 @@
+-- Threaded hosts: whichever OS thread the kernel picks for a signal,
+-- the Lua handler runs on the thread that runs the owning state, once
+-- per delivery, and no other thread touches the state. Each run storms
+-- the host from a child process with real-time and standard signals.
+
+local helpers = require "helpers"
+
+local RUNS = tonumber(os.getenv("THREAD_RUNS")) or 3
+local COUNT = 20000
+
+local function host(mode)
+  return helpers.sh(("exec %s/host_threads %s %d"):format(helpers.BUILD, mode, COUNT))
+end
+
+describe("threaded hosts", function()
+  it("run every handler on the Lua thread when Lua runs in the main thread beside 4 helpers", function()
+    for _ = 1, RUNS do
+      local out, ok = host("main")
+      assert.is_true(ok, out)
+      assert.matches("^ok main: SIGRTMIN 20000 of 20000, SIGUSR1 %d+ of 20000, 0 off the Lua thread", out)
+    end
+  end)
+
+  it("run every handler on the Lua thread when Lua runs in a worker thread", function()
+    for _ = 1, RUNS do
+      local out, ok = host("worker")
+      assert.is_true(ok, out)
+      assert.matches("^ok worker: SIGRTMIN 20000 of 20000, SIGUSR1 %d+ of 20000, 0 off the Lua thread", out)
+    end
+  end)
+
+  it("forward a delivery that lands on a helper thread to the Lua thread", function()
+    local out, ok = helpers.sh(("exec %s/host_threads latency 200"):format(helpers.BUILD))
+    assert.is_true(ok, out)
+    assert.matches("latency via a helper thread: p50 [%d.]+ us", out)
+  end)
+end)

@@ -1,0 +1,274 @@
+/*
+** A threaded host: host_threads MODE COUNT
+**
+**   main    Lua runs in the main thread, beside 4 helper threads that
+**           block no signal.
+**   worker  Lua runs in a worker thread; the main thread (the one the
+**           kernel prefers for a process's signals) and 4 helpers wait.
+**   latency Lua spins in a worker; another thread sends SIGUSR1 COUNT
+**           times to the Lua thread, then COUNT times to a helper, and
+**           the host prints the median and p99 of send-to-handler time
+**           for each, and their ratios.
+**
+** In main and worker modes a child process it forks storms it with
+** COUNT SIGRTMIN and COUNT SIGUSR1 (sigqueue, retried while the queue
+** is full). The host exits 0 only if every SIGRTMIN was handled, at
+** least one and at most COUNT SIGUSR1 were, and every handler ran on
+** the Lua thread. LUA_CPATH/LUA_PATH find the module.
+*/
+
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
+
+#define NHELPERS 4
+
+static const char *mode;
+static long count;
+static int ready_pipe[2];
+static atomic_int stop_helpers;
+static atomic_int helper_tid;
+static atomic_llong stamp_ns;
+
+
+static long long now_ns (void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+
+static void *helper (void *arg) {
+  (void)arg;
+  atomic_store(&helper_tid, (int)syscall(SYS_gettid));
+  while (!atomic_load(&stop_helpers)) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return NULL;
+}
+
+
+static atomic_int lua_tid;
+
+static int l_ready (lua_State *L) {
+  (void)L;
+  atomic_store(&lua_tid, (int)syscall(SYS_gettid));
+  if (write(ready_pipe[1], "r", 1) != 1) perror("ready");
+  return 0;
+}
+
+
+static int l_stamp (lua_State *L) {
+  (void)L;
+  atomic_store(&stamp_ns, now_ns());
+  return 0;
+}
+
+
+static int l_now (lua_State *L) {
+  lua_pushnumber(L, (lua_Number)now_ns() / 1e9);
+  return 1;
+}
+
+
+/* Storm: the Lua code counts what it handles and where. */
+static const char storm_script[] =
+  "local count, ready, now = ...\n"
+  "local signal = require 'signal'\n"
+  "local me = signal.pthread_self()\n"
+  "local rt, usr1, elsewhere = 0, 0, 0\n"
+  "local function where() if signal.pthread_self() ~= me then elsewhere = elsewhere + 1 end end\n"
+  "signal.signal(signal.SIGRTMIN, function() rt = rt + 1; where() end)\n"
+  "signal.signal('SIGUSR1', function() usr1 = usr1 + 1; where() end)\n"
+  "ready()\n"
+  "local deadline = now() + 120\n"
+  "local t, depth = {}, 0\n"
+  "local function deep(n) if n > 0 then return deep(n - 1) + 1 end return 0 end\n"
+  "while rt < count and now() < deadline do\n"
+  "  local gen = coroutine.wrap(function() for i = 1, 50 do coroutine.yield(i) end end)\n"
+  "  for _ = 1, 50 do t[#t % 100 + 1] = { gen() } end\n"
+  "  depth = depth % 150 + 7\n"
+  "  deep(depth)  -- grows the call stack, which a collection shrinks\n"
+  "  collectgarbage('step', 1)\n"
+  "end\n"
+  "signal.sleep(0.1)  -- the last standard signal may still be on its way\n"
+  "return rt, usr1, elsewhere\n";
+
+
+/* Latency: Lua spins; the handler stamps the time. */
+static const char latency_script[] =
+  "local count, ready, stamp = ...\n"
+  "local signal = require 'signal'\n"
+  "local n = 0\n"
+  "signal.signal('SIGUSR1', function() n = n + 1; stamp() end)\n"
+  "ready()\n"
+  "local x = 0\n"
+  "while n < 2 * count do x = x + 1 end\n"
+  "return n, 0, 0\n";
+
+
+static int lua_result[3];
+static int lua_failed;
+
+static void *run_lua (void *arg) {
+  int latency = arg != NULL;
+  lua_State *L = luaL_newstate();
+  luaL_openlibs(L);
+  if (luaL_loadstring(L, latency ? latency_script : storm_script) != LUA_OK) {
+    fprintf(stderr, "%s\n", lua_tostring(L, -1));
+    lua_failed = 1;
+    return NULL;
+  }
+  lua_pushinteger(L, count);
+  lua_pushcfunction(L, l_ready);
+  lua_pushcfunction(L, latency ? l_stamp : l_now);
+  if (lua_pcall(L, 3, 3, 0) != LUA_OK) {
+    fprintf(stderr, "lua: %s\n", lua_tostring(L, -1));
+    lua_failed = 1;
+  }
+  else {
+    int i;
+    for (i = 0; i < 3; i++)
+      lua_result[i] = (int)lua_tointeger(L, i - 3);
+  }
+  lua_close(L);
+  return NULL;
+}
+
+
+static void wait_ready (void) {
+  char c;
+  while (read(ready_pipe[0], &c, 1) < 0 && errno == EINTR) { }
+}
+
+
+/* The storm sender, a child process: never signals anything but its
+** parent, and stops if the parent is gone. */
+static void storm (pid_t parent) {
+  union sigval v;
+  long i;
+  int k, sigs[2];
+  sigs[0] = SIGRTMIN;
+  sigs[1] = SIGUSR1;
+  v.sival_int = 0;
+  wait_ready();
+  for (i = 0; i < count; i++) {
+    for (k = 0; k < 2; k++) {
+      while (sigqueue(parent, sigs[k], v) != 0) {
+        if (errno != EAGAIN || getppid() != parent) _exit(1);
+        sched_yield();
+      }
+    }
+  }
+  _exit(0);
+}
+
+
+static long long sample (pid_t tid) {
+  long long t0;
+  struct timespec pause = {0, 200000};
+  atomic_store(&stamp_ns, 0);
+  t0 = now_ns();
+  syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+  while (atomic_load(&stamp_ns) == 0) sched_yield();
+  nanosleep(&pause, NULL);
+  return atomic_load(&stamp_ns) - t0;
+}
+
+
+static int cmp (const void *a, const void *b) {
+  long long x = *(const long long *)a, y = *(const long long *)b;
+  return (x > y) - (x < y);
+}
+
+
+static long long at (long long *v, double q) {
+  return v[(size_t)(q * (double)(count - 1))];
+}
+
+
+/* Deliveries to the Lua thread and to a helper, taken in turns so
+** that both see the same machine. */
+static int latency (void) {
+  pthread_t lua, other;
+  long long *direct = malloc(sizeof(long long) * (size_t)count);
+  long long *forwarded = malloc(sizeof(long long) * (size_t)count);
+  long i;
+  if (direct == NULL || forwarded == NULL) return 2;
+  pthread_create(&other, NULL, helper, NULL);
+  pthread_create(&lua, NULL, run_lua, (void *)1);
+  wait_ready();
+  while (atomic_load(&helper_tid) == 0) sched_yield();
+  for (i = 0; i < count; i++) {
+    direct[i] = sample(atomic_load(&lua_tid));
+    forwarded[i] = sample(atomic_load(&helper_tid));
+  }
+  pthread_join(lua, NULL);
+  atomic_store(&stop_helpers, 1);
+  pthread_join(other, NULL);
+  qsort(direct, (size_t)count, sizeof *direct, cmp);
+  qsort(forwarded, (size_t)count, sizeof *forwarded, cmp);
+  printf("latency to the Lua thread: p50 %.1f us, p99 %.1f us\n",
+         (double)at(direct, 0.5) / 1e3, (double)at(direct, 0.99) / 1e3);
+  printf("latency via a helper thread: p50 %.1f us, p99 %.1f us\n",
+         (double)at(forwarded, 0.5) / 1e3, (double)at(forwarded, 0.99) / 1e3);
+  printf("ratio helper/Lua thread: p50 %.2f, p99 %.2f\n",
+         (double)at(forwarded, 0.5) / (double)at(direct, 0.5),
+         (double)at(forwarded, 0.99) / (double)at(direct, 0.99));
+  free(direct);
+  free(forwarded);
+  return lua_failed;
+}
+
+
+int main (int argc, char **argv) {
+  pthread_t helpers[NHELPERS], lua;
+  pid_t parent = getpid(), child;
+  int i, status, ok;
+  if (argc < 3) {
+    fprintf(stderr, "usage: host_threads main|worker|latency COUNT\n");
+    return 2;
+  }
+  mode = argv[1];
+  count = strtol(argv[2], NULL, 10);
+  if (pipe(ready_pipe) != 0) return 2;
+  if (strcmp(mode, "latency") == 0) return latency();
+  child = fork();
+  if (child == 0) storm(parent);
+  for (i = 0; i < NHELPERS; i++)
+    pthread_create(&helpers[i], NULL, helper, NULL);
+  if (strcmp(mode, "worker") == 0) {
+    pthread_create(&lua, NULL, run_lua, NULL);
+    pthread_join(lua, NULL);
+  }
+  else
+    run_lua(NULL);
+  atomic_store(&stop_helpers, 1);
+  for (i = 0; i < NHELPERS; i++)
+    pthread_join(helpers[i], NULL);
+  waitpid(child, &status, 0);
+  ok = !lua_failed && lua_result[0] == count && lua_result[1] >= 1
+       && lua_result[1] <= count && lua_result[2] == 0
+       && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  printf("%s %s: SIGRTMIN %d of %ld, SIGUSR1 %d of %ld, %d off the Lua "
+         "thread, sender %s\n", ok ? "ok" : "FAIL", mode, lua_result[0],
+         count, lua_result[1], count, lua_result[2],
+         WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "done" : "failed");
+  return ok ? 0 : 1;
+}
