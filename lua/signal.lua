@@ -333,7 +333,7 @@ signal.Sigmasks = {
 -- replacements behave exactly as the originals (same results, errors
 -- and tracebacks) and also record the running coroutine.
 if coroutines then
-  coroutine.resume, coroutine.wrap = coroutines(coroutine.resume)
+  coroutine.resume, coroutine.wrap = coroutines()
 end
 
 -- A delivery landing inside the program's own debug.sethook could

@@ -288,6 +288,19 @@ describe("the coroutine wrappers", function()
         add(pcall(wrap(function() error({}) end)))
         add(pcall(wrap(function() error() end)))
         add(pcall(wrap(function() local x <close> = setmetatable({}, {__close = function() r[#r+1] = "closed" end}) error("c") end)))
+        add(pcall(wrap(function() local x <close> = setmetatable({}, {__close = function() error("in close") end}) error("c") end)))
+        -- how deep coroutines nest before "C stack overflow"
+        local function nest(n)
+          local ok, d = resume(coroutine.create(function() return nest(n + 1) end))
+          if ok then return d end
+          return n
+        end
+        local function nestwrap(n)
+          local ok, d = pcall(wrap(function() return nestwrap(n + 1) end))
+          if ok then return d end
+          return n
+        end
+        add(nest(0)); add(nestwrap(0))
         local dead = coroutine.create(function() local x = nil; return x.y end)
         add(resume(dead))
         add((debug.traceback(dead):gsub("\n%s*%[C%]: in %?", "")))
