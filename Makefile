@@ -22,7 +22,7 @@ SRC = $(wildcard src/*.c)
 OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/signal/core.so
 
-.PHONY: all test test-gc sanitize valgrind install uninstall clean hosts
+.PHONY: all test test-gc sanitize tsan test-threads valgrind install uninstall clean hosts
 
 all: $(MODULE) hosts
 
@@ -58,6 +58,19 @@ sanitize:
 	sh tools/deps.sh test
 	$(MAKE) BUILD=build-asan CFLAGS="$(SANFLAGS)" all
 	sh tools/sanitize.sh build-asan
+
+# The threaded host, module and host built with ThreadSanitizer; a
+# report fails it. ThreadSanitizer holds signals back and merges them,
+# so only lost handlers on the Lua thread and races are checked here.
+TSANFLAGS = -O1 -g -fsanitize=thread
+tsan:
+	sh tools/deps.sh test
+	$(MAKE) BUILD=build-tsan CFLAGS="$(TSANFLAGS)" all
+	sh tools/threads.sh build-tsan $(or $(RUNS),5) 5000 lossy
+
+# The threaded host many times: make test-threads RUNS=1000
+test-threads: all
+	sh tools/threads.sh build $(or $(RUNS),100)
 
 # The whole suite with the collector never resting, in every process
 # (a pause of 1%: each cycle starts as the last ends; a zero would mean
