@@ -317,6 +317,122 @@ signal.Sigmasks = {
 -- local ready = socket.select({server, wakeup}, nil, timeout)
 -- if ready[wakeup] then signal.check() end
 
+--- Makes a watcher: see the `watcher` type below. One object that
+-- LuaSocket `select`, cqueues, Copas, luv and lua-ev each take as it is.
+-- @function watcher
+-- @return a watcher object
+-- @usage local w = signal.watcher()
+-- local ready = socket.select({server, w}, nil, 1)
+-- if ready[w] then w:check() end
+
+--- A watcher: the module's `pollfd` as one object that each event loop
+-- takes as it is, through the protocols it already uses.
+--
+-- * LuaSocket `socket.select` calls its `getfd` and `dirty` methods:
+--   put it in the read set, and call `check` when `select` reports it;
+-- * cqueues polls it through its `pollfd`, `events` and `timeout`
+--   methods: `cqueues.poll(w)` waits on the descriptor;
+-- * Copas: a Copas thread calls `w:wait()`, which yields to Copas
+--   until a delivery is pending, then runs the handlers;
+-- * luv and lua-ev take the number `w:getfd()`:
+--   `uv.new_poll(w:getfd())`, `ev.IO.new(cb, w:getfd(), ev.READ)`.
+--
+-- Every watcher shares the module's one descriptor, which stays
+-- readable from a delivery until a `check` drains it.
+-- @type watcher
+
+--- The descriptor, as LuaSocket's `select` and luv's `new_poll` want it.
+-- @function watcher:getfd
+-- @treturn integer the descriptor of `pollfd`
+
+--- Never dirty: the watcher buffers nothing (LuaSocket's `select` asks).
+-- @function watcher:dirty
+-- @treturn boolean `false`
+
+--- The descriptor, as cqueues asks for it.
+-- @function watcher:pollfd
+-- @treturn integer the descriptor of `pollfd`
+
+--- What cqueues waits for: `"r"`, readable.
+-- @function watcher:events
+-- @treturn string `"r"`
+
+--- No time limit of its own (cqueues asks).
+-- @function watcher:timeout
+-- @return `nil`
+
+--- Runs the handlers of the signals pending now and drains the
+-- descriptor: `signal.check`.
+-- @function watcher:check
+-- @raise a handler's error
+
+--- Waits until a delivery is pending or `timeout` seconds pass, then
+-- runs the pending handlers (`check`). Inside a Copas thread it yields
+-- to Copas; inside a cqueues coroutine it yields to cqueues
+-- (`cqueues.poll`); elsewhere it blocks in LuaSocket's `socket.select`.
+-- @function watcher:wait
+-- @tparam[opt] number timeout seconds; none: no limit
+-- @treturn boolean `true` if the descriptor was readable, `false`
+--   when the time ran out
+-- @raise a handler's error
+-- @usage copas.addthread(function() while true do w:wait() end end)
+
+--- Copas's read protocol, used by `wait` through `copas.receive`:
+-- runs the pending handlers and returns `"signal"` when the descriptor
+-- is readable, or `nil, "timeout"` (Copas then waits for it).
+-- @function watcher:receive
+-- @return `"signal"`, or `nil, "timeout"`
+
+local watcher = {}
+watcher.__index = watcher
+watcher.__name = "signal.watcher"
+
+function watcher:getfd() return self.fd end
+function watcher:pollfd() return self.fd end
+function watcher.dirty() return false end
+function watcher.events() return "r" end
+function watcher.timeout() return nil end
+function watcher.check() return core.check() end
+
+function watcher:__tostring()
+  return ("signal.watcher (fd %d)"):format(self.fd)
+end
+
+-- Whether the descriptor is readable now, through LuaSocket's select.
+local function readable(w, timeout)
+  local socket = package.loaded.socket or require "socket"
+  local ready = socket.select({ w }, nil, timeout)
+  return ready[w] ~= nil
+end
+
+function watcher:receive()
+  if readable(self, 0) then
+    core.check()
+    return "signal"
+  end
+  return nil, "timeout"
+end
+
+function watcher:wait(timeout)
+  local copas, cqueues = package.loaded.copas, package.loaded.cqueues
+  local ok
+  if type(copas) == "table" and copas.running and coroutine.isyieldable() then
+    copas.settimeouts(self, nil, nil, timeout or -1)
+    ok = copas.receive(self) ~= nil
+  elseif type(cqueues) == "table" and cqueues.running() then
+    ok = cqueues.poll(self, timeout) == self
+    if ok then core.check() end
+  else
+    ok = readable(self, timeout)
+    if ok then core.check() end
+  end
+  return ok
+end
+
+function signal.watcher()
+  return setmetatable({ fd = core.pollfd() }, watcher)
+end
+
 --- Information.
 -- @section information
 
