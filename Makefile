@@ -45,6 +45,7 @@ $(BUILD)/host_%: spec/hosts/%.c
 
 test:
 	sh tools/deps.sh test
+	sh tools/luadeps.sh
 	$(MAKE) all
 	sh spec/run.sh
 
