@@ -152,6 +152,21 @@ signal.Sigmasks = {
 -- @function check
 -- @raise a handler's error
 
+--- Runs `fn(...)` as the program's main function, with Python's ending
+-- for Ctrl-C: SIGINT raises `KeyboardInterrupt` (`default_int_handler`
+-- is installed unless the program already set a handler for SIGINT
+-- from Lua), and an uncaught `KeyboardInterrupt` prints its traceback
+-- to stderr and ends the process by SIGINT itself, so that the shell
+-- sees status 130 and a shell loop or script around the program stops
+-- too. Other errors propagate unchanged.
+-- @function main
+-- @tparam function fn the program
+-- @param ... its arguments
+-- @return what `fn` returns
+-- @usage signal.main(function(...)
+--   -- the whole program
+-- end, ...)
+
 --- Sending signals.
 -- @section sending
 
@@ -444,6 +459,48 @@ end
 --- Every valid signal number, as Python's `signal.valid_signals`.
 -- @function valid_signals
 -- @treturn table a set
+
+-- The name the stand-alone interpreter gives itself in its messages.
+local function progname()
+  local a, low = rawget(_G, "arg"), nil
+  if type(a) ~= "table" then return "lua" end
+  for i in pairs(a) do
+    if math.type(i) == "integer" and (low == nil or i < low) then low = i end
+  end
+  return low and low < 0 and tostring(a[low]) or "lua"
+end
+
+-- Ends the process by SIGINT, as an uncaught KeyboardInterrupt ends
+-- Python: output flushed, SIGINT back to its default and unblocked.
+local function die_by_sigint(message)
+  io.stdout:flush()
+  io.stderr:write(progname(), ": ", message, "\n")
+  io.stderr:flush()
+  core.signal(core.SIGINT, core.SIG_DFL)
+  core.pthread_sigmask(core.SIG_UNBLOCK, { core.SIGINT })
+  core.raise_signal(core.SIGINT)
+  os.exit(130)   -- only if SIGINT could not end it
+end
+
+function signal.main(fn, ...)
+  if core.getsignal(core.SIGINT) == nil then
+    core.signal(core.SIGINT, core.default_int_handler)
+  end
+  local traceback
+  local function handler(e)
+    if rawequal(e, core.KeyboardInterrupt) then
+      traceback = debug.traceback(tostring(e), 2)
+    end
+    return e
+  end
+  local results = table.pack(xpcall(fn, handler, ...))
+  if results[1] then return table.unpack(results, 2, results.n) end
+  if traceback and rawequal(results[2], core.KeyboardInterrupt) then
+    die_by_sigint(traceback)
+  end
+  error(results[2], 0)
+end
+
 
 -- Stock Lua keeps debug hooks per coroutine, so the core must know
 -- which coroutine is running to deliver a signal inside it. These
