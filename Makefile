@@ -80,6 +80,7 @@ install: $(MODULE)
 
 uninstall:
 	rm -f $(DESTDIR)$(LUADIR)/signal.lua $(DESTDIR)$(LIBDIR)/signal/core.so
+	rmdir $(DESTDIR)$(LIBDIR)/signal 2>/dev/null || true  # only if empty
 
 clean:
 	rm -rf $(BUILD) build-* doc signal src/*.o  # the last two: luarocks make
