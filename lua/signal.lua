@@ -72,12 +72,14 @@ end
 -- @field ITIMER_PROF
 
 --- Every signal name to its number (aliases included) and every named
--- number to its canonical name, as Python's [signal.Signals](https://docs.python.org/3/library/signal.html#signal.Signals):
+-- number to its canonical name, as Python's
+-- [signal.Signals](https://docs.python.org/3/library/signal.html#signal.Signals):
 -- `Signals.SIGINT == 2`, `Signals[2] == "SIGINT"`, `Signals[6] == "SIGABRT"`.
 -- @table Signals
 
 --- The error value that `default_int_handler` raises: a unique table
--- whose `__tostring` gives `"KeyboardInterrupt"`, so that a [pcall](https://www.lua.org/manual/5.4/manual.html#pdf-pcall)
+-- whose `__tostring` gives `"KeyboardInterrupt"`, so that a
+-- [pcall](https://www.lua.org/manual/5.4/manual.html#pdf-pcall)
 -- caller can test `err == signal.KeyboardInterrupt`.
 -- @table KeyboardInterrupt
 
@@ -85,11 +87,13 @@ end
 -- @field _VERSION
 signal._VERSION = "signal 0.2.0"
 
---- `SIG_DFL` and `SIG_IGN` by name, as Python's [signal.Handlers](https://docs.python.org/3/library/signal.html#signal.Handlers).
+--- `SIG_DFL` and `SIG_IGN` by name, as Python's
+-- [signal.Handlers](https://docs.python.org/3/library/signal.html#signal.Handlers).
 -- @table Handlers
 signal.Handlers = { SIG_DFL = core.SIG_DFL, SIG_IGN = core.SIG_IGN }
 
---- The `how` values of `pthread_sigmask`, as Python's [signal.Sigmasks](https://docs.python.org/3/library/signal.html#signal.Sigmasks).
+--- The `how` values of `pthread_sigmask`, as Python's
+-- [signal.Sigmasks](https://docs.python.org/3/library/signal.html#signal.Sigmasks).
 -- @table Sigmasks
 signal.Sigmasks = {
   SIG_BLOCK = core.SIG_BLOCK,
@@ -104,7 +108,8 @@ signal.Sigmasks = {
 -- interrupted instruction as an ordinary Lua error.
 -- @section handlers
 
---- Sets the handler of a signal, as Python's [signal.signal](https://docs.python.org/3/library/signal.html#signal.signal).
+--- Sets the handler of a signal, as Python's
+-- [signal.signal](https://docs.python.org/3/library/signal.html#signal.signal).
 -- Installed with `SA_RESTART` (see `siginterrupt`). Pending handlers
 -- have run when it returns.
 -- @function signal
@@ -117,7 +122,8 @@ signal.Sigmasks = {
 -- @usage local stop = false
 -- signal.signal("SIGTERM", function() stop = true end)
 
---- The current handler of a signal, as Python's [signal.getsignal](https://docs.python.org/3/library/signal.html#signal.getsignal).
+--- The current handler of a signal, as Python's
+-- [signal.getsignal](https://docs.python.org/3/library/signal.html#signal.getsignal).
 -- @function getsignal
 -- @tparam integer|string signum the signal
 -- @return the handler, in the forms `signal.signal` returns; `nil` for a
@@ -136,14 +142,16 @@ signal.Sigmasks = {
 --   -- ...
 -- end  -- the previous SIGINT handler is back
 
---- Raises `KeyboardInterrupt`, as Python's [signal.default_int_handler](https://docs.python.org/3/library/signal.html#signal.default_int_handler).
+--- Raises `KeyboardInterrupt`, as Python's
+-- [signal.default_int_handler](https://docs.python.org/3/library/signal.html#signal.default_int_handler).
 -- @function default_int_handler
 -- @tparam[opt] integer signum the signal (ignored)
 -- @raise `KeyboardInterrupt`
 -- @usage signal.signal("SIGINT", signal.default_int_handler)
 
 --- Chooses whether a signal interrupts slow system calls, as Python's
--- [signal.siginterrupt](https://docs.python.org/3/library/signal.html#signal.siginterrupt). Handlers are installed with `SA_RESTART`, so
+-- [signal.siginterrupt](https://docs.python.org/3/library/signal.html#signal.siginterrupt).
+-- Handlers are installed with `SA_RESTART`, so
 -- by default an interrupted `read` or `write` goes on; with `flag` true
 -- it fails with `EINTR` instead, and the handler runs sooner.
 -- @function siginterrupt
@@ -175,11 +183,13 @@ signal.Sigmasks = {
 -- @section sending
 
 --- Sends a signal to the calling process, as Python's
--- [signal.raise_signal](https://docs.python.org/3/library/signal.html#signal.raise_signal). A Lua handler for it has run when it returns.
+-- [signal.raise_signal](https://docs.python.org/3/library/signal.html#signal.raise_signal). A Lua
+-- handler for it has run when it returns.
 -- @function raise_signal
 -- @tparam integer|string signum the signal
 
---- Sends a signal to a process, as Python's [os.kill](https://docs.python.org/3/library/os.html#os.kill). A failure is an
+--- Sends a signal to a process, as Python's
+-- [os.kill](https://docs.python.org/3/library/os.html#os.kill). A failure is an
 -- ordinary outcome (the process has exited), so it is returned, not
 -- raised, like [os.remove](https://www.lua.org/manual/5.4/manual.html#pdf-os.remove).
 -- @function kill
@@ -189,23 +199,27 @@ signal.Sigmasks = {
 -- @return `true`, or `fail`, a message (`"kill: No such process"`) and
 --   the `errno` number
 
---- Sends a signal to a process group, as Python's [os.killpg](https://docs.python.org/3/library/os.html#os.killpg).
+--- Sends a signal to a process group, as Python's
+-- [os.killpg](https://docs.python.org/3/library/os.html#os.killpg).
 -- @function killpg
 -- @tparam integer pgid the process group
 -- @tparam integer|string signum the signal
 -- @return `true`, or `fail`, a message and the `errno` number
 
---- The id of the calling process, as Python's [os.getpid](https://docs.python.org/3/library/os.html#os.getpid).
+--- The id of the calling process, as Python's
+-- [os.getpid](https://docs.python.org/3/library/os.html#os.getpid).
 -- @function getpid
 -- @treturn integer the process id
 
---- The id of the calling thread, as Python's [threading.get_ident](https://docs.python.org/3/library/threading.html#threading.get_ident), for
+--- The id of the calling thread, as Python's
+-- [threading.get_ident](https://docs.python.org/3/library/threading.html#threading.get_ident), for
 -- `pthread_kill`.
 -- @function pthread_self
 -- @treturn integer the thread id
 
 --- Sends a signal to a thread of this process, as Python's
--- [signal.pthread_kill](https://docs.python.org/3/library/signal.html#signal.pthread_kill). A Lua handler for a signal sent to the calling
+-- [signal.pthread_kill](https://docs.python.org/3/library/signal.html#signal.pthread_kill). A Lua
+-- handler for a signal sent to the calling
 -- thread has run when it returns.
 -- @function pthread_kill
 -- @tparam integer thread_id from `pthread_self`
@@ -219,13 +233,45 @@ signal.Sigmasks = {
 -- @return the descriptor, or `fail`, a message and the `errno` number
 
 --- Sends a signal through a process file descriptor, as Python's
--- [signal.pidfd_send_signal](https://docs.python.org/3/library/signal.html#signal.pidfd_send_signal): no risk of signalling a recycled pid.
+-- [signal.pidfd_send_signal](https://docs.python.org/3/library/signal.html#signal.pidfd_send_signal):
+-- no risk of signalling a recycled pid.
 -- @function pidfd_send_signal
 -- @tparam integer pidfd from `pidfd_open`
 -- @tparam integer|string signum the signal
 -- @param[opt] siginfo must be `nil`
 -- @tparam[opt=0] integer flags
 -- @return `true`, or `fail`, a message and the `errno` number
+
+--- Waits for a child process to change state, as Python's
+-- [os.waitpid](https://docs.python.org/3/library/os.html#os.waitpid),
+-- with the results of Lua's
+-- [os.execute](https://www.lua.org/manual/5.4/manual.html#pdf-os.execute).
+-- A blocking wait runs the handlers of the signals that arrive while it
+-- waits and goes on (PEP 475); a handler's error ends it. A SIGCHLD
+-- handler that reaps every child (`waitpid(-1, WNOHANG)` in a loop) also
+-- reaps the shells of `io.popen`, whose `close` then fails with "No
+-- child processes".
+-- @function waitpid
+-- @tparam integer pid a child; -1: any child; 0: any in this process
+--   group; below -1: any in the group -pid. Outside `pid_t`: an error
+-- @tparam[opt=0] integer options `WNOHANG`, `WUNTRACED`, `WCONTINUED`,
+--   added together
+-- @return `pid, "exit", code` or `pid, "signal", signum` for a child
+--   that ended; `pid, "stopped", signum` (`WUNTRACED`) or
+--   `pid, "continued", SIGCONT` (`WCONTINUED`); `0` when `WNOHANG` found
+--   no change; or `fail`, a message and the `errno` number
+--   (`nil, "waitpid: No child processes", 10`)
+-- @raise a handler's error
+-- @usage local pid, how, code = signal.waitpid(-1)
+
+--- `waitpid`: return 0 at once when no child changed state.
+-- @field WNOHANG
+
+--- `waitpid`: report children that stopped, too.
+-- @field WUNTRACED
+
+--- `waitpid`: report stopped children that were continued, too.
+-- @field WCONTINUED
 
 --- Timers.
 -- @section timers
@@ -236,7 +282,8 @@ signal.Sigmasks = {
 -- @tparam integer seconds
 -- @treturn integer the seconds that were left on the previous alarm, 0 if none
 
---- Arms or disarms an interval timer, as Python's [signal.setitimer](https://docs.python.org/3/library/signal.html#signal.setitimer).
+--- Arms or disarms an interval timer, as Python's
+-- [signal.setitimer](https://docs.python.org/3/library/signal.html#signal.setitimer).
 -- @function setitimer
 -- @tparam integer which `ITIMER_REAL`, `ITIMER_VIRTUAL` or `ITIMER_PROF`
 -- @tparam number seconds until the first signal; 0 disarms the timer
@@ -245,7 +292,8 @@ signal.Sigmasks = {
 -- @treturn number the previous interval
 -- @raise `ItimerError: ...` for an invalid `which` or a negative or NaN time
 
---- Reads an interval timer, as Python's [signal.getitimer](https://docs.python.org/3/library/signal.html#signal.getitimer).
+--- Reads an interval timer, as Python's
+-- [signal.getitimer](https://docs.python.org/3/library/signal.html#signal.getitimer).
 -- @function getitimer
 -- @tparam integer which `ITIMER_REAL`, `ITIMER_VIRTUAL` or `ITIMER_PROF`
 -- @treturn number the delay left, 0 if disarmed
@@ -263,12 +311,15 @@ signal.Sigmasks = {
 -- in ascending order.
 -- @section waits
 
---- Waits until a handler has run, as Python's [signal.pause](https://docs.python.org/3/library/signal.html#signal.pause). It
+--- Waits until a handler has run, as Python's
+-- [signal.pause](https://docs.python.org/3/library/signal.html#signal.pause). It
 -- cannot miss a signal that arrives just before it blocks.
 -- @function pause
 
 --- Examines and changes the signal mask of the calling thread, as
--- Python's [signal.pthread_sigmask](https://docs.python.org/3/library/signal.html#signal.pthread_sigmask). The handlers of signals it
+-- Python's
+-- [signal.pthread_sigmask](https://docs.python.org/3/library/signal.html#signal.pthread_sigmask).
+-- The handlers of signals it
 -- unblocks have run when it returns.
 -- @function pthread_sigmask
 -- @tparam integer how `SIG_BLOCK`, `SIG_UNBLOCK` or `SIG_SETMASK`
@@ -293,12 +344,14 @@ signal.Sigmasks = {
 -- @treturn table a set
 
 --- Waits for one of `sigs` (which should be blocked) and accepts it
--- without running its handler, as Python's [signal.sigwait](https://docs.python.org/3/library/signal.html#signal.sigwait).
+-- without running its handler, as Python's
+-- [signal.sigwait](https://docs.python.org/3/library/signal.html#signal.sigwait).
 -- @function sigwait
 -- @tparam table sigs a set of signals
 -- @treturn integer the signal accepted
 
---- Like `sigwait`, with details, as Python's [signal.sigwaitinfo](https://docs.python.org/3/library/signal.html#signal.sigwaitinfo).
+--- Like `sigwait`, with details, as Python's
+-- [signal.sigwaitinfo](https://docs.python.org/3/library/signal.html#signal.sigwaitinfo).
 -- Another signal that interrupts it has its handler run, and the wait
 -- goes on.
 -- @function sigwaitinfo
@@ -317,16 +370,19 @@ signal.Sigmasks = {
 -- @section events
 
 --- Has the number of each signal delivered to a Lua handler written as
--- one byte to `fd`, as Python's [signal.set_wakeup_fd](https://docs.python.org/3/library/signal.html#signal.set_wakeup_fd).
+-- one byte to `fd`, as Python's
+-- [signal.set_wakeup_fd](https://docs.python.org/3/library/signal.html#signal.set_wakeup_fd).
 -- @function set_wakeup_fd
 -- @tparam integer fd a non-blocking descriptor, or -1 to stop
 -- @tparam[opt] table options `{warn_on_full_buffer = bool}` (default
---   true): warn through Lua's [warn](https://www.lua.org/manual/5.4/manual.html#pdf-warn) when a write fails because `fd`
+--   true): warn through Lua's [warn](https://www.lua.org/manual/5.4/manual.html#pdf-warn) when a
+-- write fails because `fd`
 --   is full
 -- @treturn integer the previous fd, -1 if none
 
 --- A descriptor owned by the module that becomes readable whenever
--- deliveries are pending, for event loops (LuaSocket's [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select), luv,
+-- deliveries are pending, for event loops (LuaSocket's
+-- [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select), luv,
 -- cqueues, any poll). When it is readable, call `check`, which drains
 -- it and runs the handlers.
 -- @function pollfd
@@ -337,7 +393,8 @@ signal.Sigmasks = {
 -- if ready[wakeup] then signal.check() end
 
 --- Makes a watcher: see the `watcher` type below. One object that
--- LuaSocket's [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select), cqueues, Copas, luv and lua-ev
+-- LuaSocket's [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select),
+-- cqueues, Copas, luv and lua-ev
 -- each take as it is.
 -- @function watcher
 -- @return a watcher object
@@ -348,7 +405,8 @@ signal.Sigmasks = {
 --- A watcher: the module's `pollfd` as one object that each event loop
 -- takes as it is, through the protocols it already uses.
 --
--- * LuaSocket's [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select) calls its `getfd` and
+-- * LuaSocket's [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select) calls
+-- its `getfd` and
 --   `dirty` methods: put it in the read set, and call `check` when
 --   socket.select reports it;
 -- * cqueues polls it through its `pollfd`, `events` and `timeout`
@@ -457,12 +515,14 @@ end
 --- Information.
 -- @section information
 
---- The system's description of a signal, as Python's [signal.strsignal](https://docs.python.org/3/library/signal.html#signal.strsignal).
+--- The system's description of a signal, as Python's
+-- [signal.strsignal](https://docs.python.org/3/library/signal.html#signal.strsignal).
 -- @function strsignal
 -- @tparam integer|string signum the signal
 -- @treturn ?string the description, or `nil` for an unknown signal
 
---- Every valid signal number, as Python's [signal.valid_signals](https://docs.python.org/3/library/signal.html#signal.valid_signals).
+--- Every valid signal number, as Python's
+-- [signal.valid_signals](https://docs.python.org/3/library/signal.html#signal.valid_signals).
 -- @function valid_signals
 -- @treturn table a set
 
