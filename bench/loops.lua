@@ -13,8 +13,8 @@ local socket = require "socket"
 local rounds = tonumber(arg[1]) or 300
 local root = assert(io.popen("pwd"):read("l"))
 local tree = root .. "/build/deps/share/lua/5.4"
-local env = ("LUA_PATH_5_4='%s/lua/?.lua;%s/?.lua;%s/?/init.lua;;' LUA_CPATH_5_4='%s/build/?.so;;'")
-  :format(root, tree, tree, root)
+local env = ("LUA_PATH_5_4='%s/lua/?.lua;%s/?.lua;%s/?/init.lua;;' LUA_CPATH_5_4='%s/build/?.so;%s/build/deps/lib/lua/5.4/?.so;;'")
+  :format(root, tree, tree, root, root)
 
 local function has(lib)
   return os.execute(("%s lua5.4 -e 'require %q' >/dev/null 2>&1"):format(env, lib)) == true

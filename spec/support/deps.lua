@@ -9,8 +9,10 @@ local deps = {}
 
 local tree = helpers.BUILD .. "/deps/share/lua/5.4"
 deps.TREE = tree
-deps.ENV = ("LUA_PATH_5_4='%s/lua/?.lua;%s/spec/?.lua;%s/?.lua;%s/?/init.lua;;' LUA_CPATH_5_4='%s/?.so;;'")
-  :format(helpers.ROOT, helpers.ROOT, tree, tree, helpers.BUILD)
+-- C libraries built by hand for a local run (lua-ev) go in $BUILD/deps/lib.
+local ctree = helpers.BUILD .. "/deps/lib/lua/5.4"
+deps.ENV = ("LUA_PATH_5_4='%s/lua/?.lua;%s/spec/?.lua;%s/?.lua;%s/?/init.lua;;' LUA_CPATH_5_4='%s/?.so;%s/?.so;;'")
+  :format(helpers.ROOT, helpers.ROOT, tree, tree, helpers.BUILD, ctree)
 
 -- Whether a child interpreter can require `name`; the libraries are
 -- not loaded into the runner itself.
