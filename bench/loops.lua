@@ -13,7 +13,8 @@ local socket = require "socket"
 local rounds = tonumber(arg[1]) or 300
 local root = assert(io.popen("pwd"):read("l"))
 local tree = root .. "/build/deps/share/lua/5.4"
-local env = ("LUA_PATH_5_4='%s/lua/?.lua;%s/?.lua;%s/?/init.lua;;' LUA_CPATH_5_4='%s/build/?.so;%s/build/deps/lib/lua/5.4/?.so;;'")
+local env = ("LUA_PATH_5_4='%s/lua/?.lua;%s/?.lua;%s/?/init.lua;;'"
+             .. " LUA_CPATH_5_4='%s/build/?.so;%s/build/deps/lib/lua/5.4/?.so;;'")
   :format(root, tree, tree, root, root)
 
 local function has(lib)
@@ -94,7 +95,7 @@ for _, l in ipairs(loops) do
     local oi, ob
     if own then oi, ob = measure(name, "own", "idle"), measure(name, "own", "busy") end
     print(("| %s | %s | %s | %s | %s | %s | %s | %s |"):format(name,
-      example and glue(example) or "1 (not run)", fmt(wi), fmt(wb), fmt(oi), fmt(ob),
+      example and glue(example) or "2 (README; no example)", fmt(wi), fmt(wb), fmt(oi), fmt(ob),
       ratio(wi, oi), ratio(wb, ob)))
   else
     print(("| %s | — | not installed | | | | | |"):format(name))

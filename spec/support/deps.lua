@@ -1,16 +1,17 @@
 -- For the specs that run real event loops: the environment of a child
 -- Lua process that finds the module as built, and the libraries that
--- tools/luadeps.sh installed into $BUILD/deps (Copas 4). Also tells
--- which of those libraries this machine has.
+-- tools/luadeps.sh installed into build/deps (Copas 4; pure Lua, so the
+-- same for every build of the module). Also tells which of those
+-- libraries this machine has.
 
 local helpers = require "helpers"
 
 local deps = {}
 
-local tree = helpers.BUILD .. "/deps/share/lua/5.4"
+local tree = helpers.ROOT .. "/build/deps/share/lua/5.4"
 deps.TREE = tree
--- C libraries built by hand for a local run (lua-ev) go in $BUILD/deps/lib.
-local ctree = helpers.BUILD .. "/deps/lib/lua/5.4"
+-- C libraries built by hand for a local run (lua-ev) go in build/deps/lib.
+local ctree = helpers.ROOT .. "/build/deps/lib/lua/5.4"
 deps.ENV = ("LUA_PATH_5_4='%s/lua/?.lua;%s/spec/?.lua;%s/?.lua;%s/?/init.lua;;' LUA_CPATH_5_4='%s/?.so;%s/?.so;;'")
   :format(helpers.ROOT, helpers.ROOT, tree, tree, helpers.BUILD, ctree)
 
