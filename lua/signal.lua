@@ -446,9 +446,11 @@ signal.Sigmasks = {
 -- @raise a handler's error
 
 --- Waits until a delivery is pending or `timeout` seconds pass, then
--- runs the pending handlers (`check`). Inside a Copas thread it yields
--- to Copas; inside a cqueues coroutine it yields to cqueues
--- (cqueues.poll); elsewhere it blocks in LuaSocket's socket.select.
+-- runs the pending handlers (`check`). Inside a cqueues coroutine it
+-- yields to cqueues (cqueues.poll); in any other coroutine, once Copas
+-- is loaded, it takes itself for a Copas thread and yields to Copas
+-- (copas.receive); on the main thread it blocks in LuaSocket's
+-- socket.select.
 -- @function watcher:wait
 -- @tparam[opt] number timeout seconds; none: no limit
 -- @treturn boolean `true` if the descriptor was readable, `false`
@@ -495,12 +497,12 @@ end
 function watcher:wait(timeout)
   local copas, cqueues = package.loaded.copas, package.loaded.cqueues
   local ok
-  if type(copas) == "table" and copas.running and coroutine.isyieldable() then
-    copas.settimeouts(self, nil, nil, timeout or -1)
-    ok = copas.receive(self) ~= nil
-  elseif type(cqueues) == "table" and cqueues.running() then
+  if type(cqueues) == "table" and cqueues.running() then
     ok = cqueues.poll(self, timeout) == self
     if ok then core.check() end
+  elseif type(copas) == "table" and coroutine.isyieldable() then
+    copas.settimeouts(self, nil, nil, timeout or -1)
+    ok = copas.receive(self) ~= nil
   else
     ok = readable(self, timeout)
     if ok then core.check() end

@@ -135,6 +135,24 @@ describe("signal.watcher()", function()
     assert.are.equal("wait\t1\ttrue\nwait\t2\ttrue\n", out)
   end)
 
+  it("is waited on by a Copas thread when the program drives copas.step", function()
+    if not deps.has("copas") then
+      return pending("Copas 4 is not installed (tools/luadeps.sh)")
+    end
+    local out = run [[
+      local copas = require "copas"
+      local done = false
+      copas.addthread(function()
+        send_later()
+        w:wait()
+        done = true
+      end)
+      while not done and elapsed() < 30 do copas.step(1) end
+      print("wait", got, done)
+    ]]
+    assert.are.equal("wait\t1\ttrue\n", out)
+  end)
+
   it("is watched by lua-ev through ev.IO on w:getfd()", function()
     if not deps.has("ev") then
       return pending("lua-ev is not installed (Debian does not package it)")
