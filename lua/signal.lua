@@ -384,13 +384,12 @@ signal.Sigmasks = {
 -- deliveries are pending, for event loops (LuaSocket's
 -- [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select), luv,
 -- cqueues, any poll). When it is readable, call `check`, which drains
--- it and runs the handlers.
+-- it and runs the handlers. `watcher` wraps it in an object that each
+-- event loop takes as it is.
 -- @function pollfd
 -- @treturn integer the descriptor (non-blocking, close-on-exec)
--- @usage local fd = signal.pollfd()
--- local wakeup = {getfd = function() return fd end}
--- local ready = socket.select({server, wakeup}, nil, timeout)
--- if ready[wakeup] then signal.check() end
+-- @usage local uv = require "luv"
+-- uv.new_poll(signal.pollfd()):start("r", function() signal.check() end)
 
 --- Makes a watcher: see the `watcher` type below. One object that
 -- LuaSocket's [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select),
