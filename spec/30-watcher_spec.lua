@@ -4,6 +4,8 @@
 
 local deps = require "support.deps"
 
+local function signal_number(name) return require("signal")[name] end
+
 -- The preamble of each child: a handler that counts, a watcher, and a
 -- sender that signals this process from outside after `delay` seconds
 -- (the delay only makes it likely the loop is blocked by then; the
@@ -169,5 +171,79 @@ describe("signal.watcher()", function()
       loop:loop()
     ]]
     assert.are.equal("handled\t1\ttrue\n", out)
+  end)
+end)
+
+
+-- What the README says about load order and about signals claimed twice,
+-- held true with the real libraries.
+describe("event loops and this module together", function()
+  -- A Copas thread that computes for up to 5 s without yielding, and a
+  -- SIGUSR1 from outside 0.2 s in: was it handled inside the thread?
+  local function copas_busy(order)
+    return run(order .. [[
+      local copas = package.loaded.copas
+      copas.addthread(function()
+        send_later(0.2)
+        local t = elapsed()
+        while got == 0 and elapsed() - t < 5 do end   -- never yields
+        print(got == 1 and "inside" or "after")
+      end)
+      copas.loop()
+    ]])
+  end
+
+  it("runs a handler inside a busy Copas thread when signal is required first", function()
+    if not deps.has("copas") then return pending("Copas 4 is not installed") end
+    -- PRE requires signal before this chunk requires copas
+    assert.are.equal("inside\n", copas_busy('require "copas"\n'))
+  end)
+
+  it("waits for the Copas thread to yield when Copas was required first", function()
+    if not deps.has("copas") then return pending("Copas 4 is not installed") end
+    local out, ok = deps.run_lua([[
+      require "copas"
+    ]] .. PRE .. [[
+      local copas = require "copas"
+      copas.addthread(function()
+        send_later(0.2)
+        local t = elapsed()
+        while got == 0 and elapsed() - t < 1 do end   -- never yields
+        print(got == 1 and "inside" or "after")
+      end)
+      copas.loop()
+      print("then", got)
+    ]])
+    assert.is_true(ok, out)
+    assert.are.equal("after\nthen\t1\n", out)
+  end)
+
+  it("hazard: closing luv's signal handle resets the signal to SIG_DFL", function()
+    if not deps.has("luv") then return pending("luv is not installed") end
+    local out, ok, how, code = deps.run_lua(PRE .. [[
+      local uv = require "luv"
+      local h = uv.new_signal()
+      h:start("sigusr2", function() end)
+      signal.signal("SIGUSR2", function() print("handled by this module") end)
+      h:close()
+      uv.run("nowait")
+      print("raising")
+      signal.raise_signal("SIGUSR2")
+      print("survived")
+    ]])
+    assert.is_falsy(ok, out)
+    assert.are.same({ "signal", signal_number("SIGUSR2") }, { how, code }, out)
+    assert.are.equal("raising\n", out)
+  end)
+
+  it("hazard: a signal cqueues blocks never reaches this module's handler", function()
+    if not deps.has("cqueues") then return pending("cqueues is not installed") end
+    local out = run [[
+      local csignal = require "cqueues.signal"
+      csignal.block(csignal.SIGUSR1)
+      signal.raise_signal("SIGUSR1")
+      print(got, signal.sigpending()[1] == signal.SIGUSR1)
+    ]]
+    assert.are.equal("0\ttrue\n", out)
   end)
 end)
