@@ -46,6 +46,7 @@ $(BUILD)/host_%: spec/hosts/%.c
 
 test:
 	sh tools/deps.sh test
+	sh tools/luadeps.sh
 	$(MAKE) all
 	sh spec/run.sh
 
@@ -93,6 +94,7 @@ install: $(MODULE)
 
 uninstall:
 	rm -f $(DESTDIR)$(LUADIR)/signal.lua $(DESTDIR)$(LIBDIR)/signal/core.so
+	rmdir $(DESTDIR)$(LIBDIR)/signal 2>/dev/null || true  # only if empty
 
 clean:
 	rm -rf $(BUILD) build-* doc signal src/*.o  # the last two: luarocks make

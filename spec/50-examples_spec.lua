@@ -222,44 +222,7 @@ describe("examples/timeout.lua", function()
 end)
 
 
-describe("examples/event_loop.lua", function()
-  it("serves loopback clients and stops on SIGTERM while blocked in select", function()
-    local p = start("event_loop.lua", "60")
-    finally(p.cleanup)
-    local port = tonumber(p.await("listening on 127%.0%.0%.1:(%d+)"))
-    assert.truthy(port, p.output())
-
-    local client = assert(socket.connect("127.0.0.1", port))
-    finally(function() client:close() end)
-    client:settimeout(10)
-    assert(client:send("hello\n"))
-    assert.are.equal("echo: hello", client:receive("*l"))
-
-    -- A signal that does not stop it: answered, and the server goes on.
-    p.send("SIGUSR1")
-    assert.truthy(p.await("SIGUSR1: 1 lines answered, 1 clients connected"), p.output())
-    assert(client:send("again\n"))
-    assert.are.equal("echo: again", client:receive("*l"))
-    assert.truthy(p.await('answered "again"'), p.output())
-
-    -- Now idle in select (its time limit is 60 s away).
-    local t0 = socket.gettime()
-    local status = terminate(p, 20)
-    local elapsed = socket.gettime() - t0
-    local out = p.output()
-    assert.are.equal(0, status, out)
-    assert.is_true(elapsed < 30, out)   -- long before its 60 s time limit
-    assert_in_order(out, {
-      'answered "again"',
-      "woken up by a signal while blocked in select",
-      "stopped %(SIGTERM%), 2 lines answered",
-    })
-    -- The connection was closed by the server on its way out.
-    local line, err = client:receive("*l")
-    assert.is_nil(line)
-    assert.are.equal("closed", err)
-  end)
-end)
+-- examples/event_loop.lua and the other event loops: spec/51-loops_spec.lua.
 
 
 describe("examples/scoped.lua", function()

@@ -6,7 +6,7 @@ set -e
 
 want="lua5.4 liblua5.4-dev gcc make"
 case "$1" in
-  test) want="$want lua-busted lua-socket luarocks python3" ;;
+  test) want="$want lua-busted lua-socket luarocks python3 lua-luv lua-cqueues" ;;
   valgrind) want="$want lua-busted lua-socket luarocks python3 valgrind" ;;
   bench) want="$want python3 lua5.3 lua-posix lua-luv lua-cqueues" ;;
   demo) want="$want lua-socket" ;;

@@ -4,7 +4,7 @@
 #     README as a call, name( — metamethods (__close, ...) and the
 #     internal coresume/cowrap/wraphooks (they replace coroutine.resume/wrap
 #     and debug.sethook/gethook) aside;
-#   * every field set by name in src/*.c (setint, setfield, lua_setfield),
+#   * every field set by name in src/*.c (lsig_setinteger, lua_setfield),
 #     every signal name of the table in src/names.c and every signal.NAME
 #     that lua/signal.lua adds must appear as a word.
 # Prints the missing names and exits 1 if there are any.
@@ -24,9 +24,9 @@ functions=$(awk '
     print substr($0, RSTART + 2, RLENGTH - 3)
   }' src/*.c | sort -u)
 
-# Values: setint(L, "NAME", ...), setfield(L, "NAME", ...) and
+# Values: lsig_setinteger(L, "NAME", ...) and
 # lua_setfield(L, -2, "NAME"), and signal.NAME = ... in lua/signal.lua.
-values=$( (grep -ho '\(setint\|setfield\)(L, "[A-Za-z_0-9]*"' src/*.c
+values=$( (grep -ho 'lsig_setinteger(L, "[A-Za-z_0-9]*"' src/*.c
            grep -ho 'lua_setfield(L, -[0-9]*, "[A-Za-z_0-9]*"' src/*.c
            grep -ho '{"SIG[A-Z0-9]*", SIG' src/names.c | sed 's/, SIG$//'
           ) | sed 's/.*"\([A-Za-z_0-9]*\)"$/\1/'

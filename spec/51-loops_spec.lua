@@ -1,0 +1,140 @@
+-- The echo servers, one per event loop, each run as a separate process
+-- with the real library and sent real signals: they stop cleanly on
+-- SIGTERM when idle and while a client floods them, and reload on
+-- SIGHUP. Also counts the glue each needs (the lines that use the
+-- watcher), which the README quotes.
+
+local helpers = require "helpers"
+local deps = require "support.deps"
+local signal = require "signal"
+local socket = require "socket"
+
+local wait_until = helpers.wait_until
+local readfile = helpers.readfile
+
+-- Starts `cmd` (a Lua script and its arguments) in the background; the
+-- shell that starts it stays to collect its exit status.
+local function start(cmd)
+  local base = os.tmpname()
+  local out, pidfile, statusfile = base .. ".out", base .. ".pid", base .. ".status"
+  assert(os.execute(("( %s %s %s >%s 2>&1 & echo $! >%s; wait $!; echo $? >%s )"
+                     .. " >/dev/null 2>&1 &")
+    :format(deps.ENV, helpers.LUA, cmd, out, pidfile, statusfile)))
+  local pid = assert(wait_until(function() return tonumber(readfile(pidfile)) end),
+                     "it did not start")
+  local p = { pid = pid }
+  function p.output() return readfile(out) end
+  function p.status() return tonumber(readfile(statusfile)) end
+  function p.await(pattern, timeout)
+    return wait_until(function() return p.output():match(pattern) end, timeout)
+  end
+  function p.wait(timeout) return wait_until(p.status, timeout) end
+  function p.send(sig) assert(signal.kill(pid, sig)) end
+  function p.cleanup()
+    if not p.status() then signal.kill(pid, "SIGKILL") end
+    p.wait(5)
+    os.remove(base); os.remove(out); os.remove(pidfile); os.remove(statusfile)
+  end
+  return p
+end
+
+-- SIGTERM, then SIGKILL after `grace` seconds: the exit status, 137 if
+-- SIGKILL was needed.
+local function terminate(p, grace)
+  p.send("SIGTERM")
+  local status = p.wait(grace)
+  if not status then
+    signal.kill(p.pid, "SIGKILL")
+    status = assert(p.wait(10))
+  end
+  return status
+end
+
+-- The lines of an example that use the watcher, comments left out.
+local function glue(file)
+  local n = 0
+  for line in io.lines("examples/" .. file) do
+    local code = line:gsub("%-%-.*", "")
+    if code:find("signal%.watcher%(") or code:find("%f[%w_]w[:%]%s,]")
+       or code:find("%f[%w_]w%s*}") then
+      n = n + 1
+    end
+  end
+  return n
+end
+
+local loops = {
+  { file = "event_loop.lua", name = "event_loop", lib = "socket", glue = 3 },
+  { file = "echo_luv.lua", name = "echo_luv", lib = "luv", glue = 2 },
+  { file = "echo_cqueues.lua", name = "echo_cqueues", lib = "cqueues", glue = 2 },
+  { file = "echo_copas.lua", name = "echo_copas", lib = "copas", glue = 2 },
+}
+
+for _, loop in ipairs(loops) do
+  describe("examples/" .. loop.file, function()
+    local function available()
+      if deps.has(loop.lib) then return true end
+      pending(loop.lib .. " is not installed (tools/deps.sh test, tools/luadeps.sh)")
+    end
+
+    it("needs " .. loop.glue .. " lines of glue", function()
+      assert.are.equal(loop.glue, glue(loop.file))
+    end)
+
+    it("echoes, reloads on SIGHUP, and stops on SIGTERM while idle", function()
+      if not available() then return end
+      local p = start("examples/" .. loop.file .. " 60")
+      finally(p.cleanup)
+      local port = tonumber(p.await("listening on 127%.0%.0%.1:(%d+)"))
+      assert.truthy(port, p.output())
+
+      local client = assert(socket.connect("127.0.0.1", port))
+      finally(function() client:close() end)
+      client:settimeout(20)
+      assert(client:send("hello\n"))
+      assert.are.equal("echo: hello", client:receive("*l"))
+
+      p.send("SIGHUP")
+      assert.truthy(p.await("SIGHUP: configuration 2 loaded"), p.output())
+      p.send("SIGUSR1")
+      assert.truthy(p.await("SIGUSR1: 1 lines answered, 1 clients connected"), p.output())
+      p.send("SIGHUP")
+      assert.truthy(p.await("SIGHUP: configuration 3 loaded"), p.output())
+      assert(client:send("again\n"))
+      assert.are.equal("echo: again", client:receive("*l"))
+      assert.is_nil(p.status(), "it stopped on SIGHUP or SIGUSR1")
+
+      -- Now idle, blocked in its loop (its time limit is 60 s away).
+      local t0 = socket.gettime()
+      local status = terminate(p, 20)
+      local out = p.output()
+      assert.are.equal(0, status, out)
+      assert.is_true(socket.gettime() - t0 < 30, out)
+      assert.truthy(out:match(loop.name .. ": stopped %(SIGTERM%), 2 lines answered"), out)
+      -- The server closed the connection on its way out.
+      local line, err = client:receive("*l")
+      assert.is_nil(line)
+      assert.are.equal("closed", err)
+    end)
+
+    it("stops on SIGTERM while a client floods it", function()
+      if not available() then return end
+      local p = start("examples/" .. loop.file .. " 120")
+      finally(p.cleanup)
+      local port = tonumber(p.await("listening on 127%.0%.0%.1:(%d+)"))
+      assert.truthy(port, p.output())
+      local flood = start("spec/support/flood.lua " .. port .. " 100")
+      finally(flood.cleanup)
+      assert.truthy(flood.await("flood: flowing"), flood.output() .. p.output())
+
+      p.send("SIGHUP")   -- answered under the flood too
+      assert.truthy(p.await("SIGHUP: configuration 2 loaded"), p.output())
+      local status = terminate(p, 20)
+      local out = p.output()
+      assert.are.equal(0, status, out)
+      assert.truthy(out:match(loop.name .. ": stopped %(SIGTERM%), %d+ lines answered"), out)
+      -- and the flooding client saw the connection closed
+      assert.truthy(flood.await("flood: stopped after %d+ replies"), flood.output())
+    end)
+  end)
+end

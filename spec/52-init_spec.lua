@@ -1,0 +1,90 @@
+-- examples/init.lua as PID 1 of a new PID namespace (unshare, as root):
+-- inside it is PID 1, our own process; the real PID 1 is never touched.
+
+local helpers = require "helpers"
+local signal = require "signal"
+
+local wait_until = helpers.wait_until
+local readfile = helpers.readfile
+
+-- The children of process `pid`, as the kernel lists them.
+local function children(pid)
+  local list = {}
+  for c in readfile(("/proc/%d/task/%d/children"):format(pid, pid)):gmatch("%d+") do
+    list[#list + 1] = tonumber(c)
+  end
+  return list
+end
+
+local function state(pid)
+  return readfile(("/proc/%d/stat"):format(pid)):match("^%d+ %b() (%a)")
+end
+
+local function unshare_works()
+  local ok = os.execute("unshare --pid --fork --mount-proc true >/dev/null 2>&1")
+  return ok == true
+end
+
+-- The main command: it leaves two orphans behind (each subshell exits
+-- at once, its sleep is adopted by PID 1), then idles until SIGTERM.
+local MAIN = [[trap "echo main: SIGTERM, exiting; exit 0" TERM
+(sleep 0.2 &); (sleep 0.4 &)
+echo main: ready
+while :; do sleep 0.05; done]]
+
+describe("examples/init.lua as a container's PID 1", function()
+  it("reaps the orphans it inherits and stops cleanly on SIGTERM", function()
+    if not unshare_works() then
+      return pending("unshare --pid --fork --mount-proc is not permitted here (needs root)")
+    end
+    local base = os.tmpname()
+    local out, pidfile, statusfile = base .. ".out", base .. ".pid", base .. ".status"
+    finally(function()
+      os.remove(base); os.remove(out); os.remove(pidfile); os.remove(statusfile)
+    end)
+    local script = helpers.writetemp(MAIN)
+    finally(function() os.remove(script) end)
+    assert(os.execute(("( %s unshare --pid --fork --mount-proc %s examples/init.lua sh %s"
+                       .. " >%s 2>&1 & echo $! >%s; wait $!; echo $? >%s ) >/dev/null 2>&1 &")
+      :format(helpers.ENV, helpers.LUA, script, out, pidfile, statusfile)))
+    local unshare = assert(wait_until(function() return tonumber(readfile(pidfile)) end))
+    local function output() return readfile(out) end
+    -- init is unshare's only child (unshare itself ignores SIGTERM)
+    local init = assert(wait_until(function() return children(unshare)[1] end), output())
+    finally(function()
+      if not tonumber(readfile(statusfile)) then signal.kill(init, "SIGKILL") end
+      wait_until(function() return tonumber(readfile(statusfile)) end, 10)
+    end)
+
+    assert.truthy(wait_until(function() return output():match("main: ready") end), output())
+    assert.truthy(output():match("init: pid 1, started"), output())
+    assert.truthy(wait_until(function()
+      local _, n = output():gsub("init: reaped orphan %d+ %(exit 0%)", "")
+      return n == 2
+    end), output())
+    -- No zombie left: its only child is the command, alive.
+    local kids = children(init)
+    assert.are.equal(1, #kids, output())
+    assert.are_not.equal("Z", state(kids[1]))
+
+    assert(signal.kill(init, "SIGTERM"))
+    local status = wait_until(function() return tonumber(readfile(statusfile)) end)
+    assert.are.equal(0, status, output())
+    local text = output()
+    local a = text:find("init: forwarding SIGTERM to 2", 1, true)
+    local b = text:find("main: SIGTERM, exiting", 1, true)
+    local c = text:find("init: the command exited (exit 0)", 1, true)
+    assert.truthy(a and b and c and a < b and b < c, text)
+  end)
+
+  it("exits with 128 + the signal when the command is killed", function()
+    if not unshare_works() then
+      return pending("unshare --pid --fork --mount-proc is not permitted here (needs root)")
+    end
+    local out, ok, how, code = helpers.sh(("timeout 60 unshare --pid --fork --mount-proc %s"
+      .. " examples/init.lua sh -c 'kill -KILL $$'"):format(helpers.LUA))
+    assert.is_falsy(ok, out)
+    assert.are.same({ "exit", 137 }, { how, code }, out)
+    assert.truthy(out:match("init: the command exited %(signal 9%)"), out)
+  end)
+end)
