@@ -24,13 +24,13 @@ local CFG = QUICK and {
   burst_rounds = 1, burst = 2000, quiet_ms = 100, limit_ms = 5000,
   latency_rounds = 1, samples = 50, timeout_ms = 300,
   idle_pairs = 1, idle_lua = 1000000, idle_py = 50000,
-  memory_rounds = 1,
+  memory_rounds = 1, thread_rounds = 1, thread_samples = 50,
 } or {
   roundtrip_rounds = 7, roundtrip = 100000,
   burst_rounds = 3, burst = 100000, quiet_ms = 300, limit_ms = 30000,
   latency_rounds = 20, samples = 250, timeout_ms = 1000,
   idle_pairs = 21, idle_lua = 4000000, idle_py = 400000,
-  memory_rounds = 11,
+  memory_rounds = 11, thread_rounds = 5, thread_samples = 1000,
 }
 
 local SIGUSR1, SIGRTMIN = signal.SIGUSR1, signal.SIGRTMIN
@@ -394,6 +394,24 @@ local function maketable ()
 end
 
 
+--- A delivery that lands on a helper thread, sent on to the Lua
+-- thread, against one that lands on the Lua thread: the threaded host
+-- (spec/hosts/threads.c) takes them in turns in one process, SIGUSR1
+-- sent with tgkill to one thread or the other while Lua spins.
+local offthread = {}
+local function threads ()
+  progress("latency via a helper thread")
+  for _ = 1, CFG.thread_rounds do
+    local res, err = run(("build/host_threads latency %d"):format(CFG.thread_samples))
+    if res and res.lua_p50 then
+      offthread[#offthread + 1] = res
+    else
+      failures[#failures + 1] = "threaded host: " .. tostring(err)
+    end
+  end
+end
+
+
 --- One line per target of the issue: met or not, with the figures.
 local function targets ()
   local lines = {}
@@ -434,6 +452,23 @@ local function targets ()
          ("p50 %s × (%s vs %s µs), p99 %s × (%s vs %s µs)"):format(
          fmtratio(r50), fmt(value(p50, "signal")), fmt(value(p50, "c")),
          fmtratio(r99), fmt(value(p99, "signal")), fmt(value(p99, "c"))))
+  end
+
+  local function med (key)
+    local t = {}
+    for i, res in ipairs(offthread) do t[i] = res[key] end
+    return median(t)
+  end
+  if #offthread > 0 then
+    local r50 = med("helper_p50") / med("lua_p50")
+    local r99 = med("helper_p99") / med("lua_p99")
+    line(r50 <= 1.3, "latency via a helper thread: p50 ≤ 1.3 × on the Lua thread",
+         ("p50 %s × (%s vs %s µs), p99 %s × (%s vs %s µs), medians of %d runs of %s")
+         :format(fmtratio(r50), fmt(med("helper_p50")), fmt(med("lua_p50")),
+                 fmtratio(r99), fmt(med("helper_p99")), fmt(med("lua_p99")),
+                 #offthread, fmt(CFG.thread_samples)))
+  else
+    line(nil, "latency via a helper thread: p50 ≤ 1.3 × on the Lua thread", "no run")
   end
 
   local speed = num("idle loop speed, loaded / bare", "signal")
@@ -533,6 +568,7 @@ local function main ()
   burst(SIGUSR1, "SIGUSR1")
   latency("main")
   latency("coroutine")
+  threads()
   idle()
   memory()
 

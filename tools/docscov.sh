@@ -2,7 +2,7 @@
 # Checks that README.md documents everything the module exports:
 #   * every name in every luaL_Reg table of src/*.c must appear in the
 #     README as a call, name( — metamethods (__close, ...) and the
-#     internal coresume/cowrap/wraphooks (they replace coroutine.resume/wrap
+#     internal coroutines/wraphooks (they replace coroutine.resume/wrap
 #     and debug.sethook/gethook) aside;
 #   * every field set by name in src/*.c (lsig_setinteger, lua_setfield),
 #     every signal name of the table in src/names.c and every signal.NAME

@@ -235,6 +235,9 @@ static int latency (void) {
   printf("ratio helper/Lua thread: p50 %.2f, p99 %.2f\n",
          (double)at(forwarded, 0.5) / (double)at(direct, 0.5),
          (double)at(forwarded, 0.99) / (double)at(direct, 0.99));
+  printf("lua_p50=%.1f lua_p99=%.1f helper_p50=%.1f helper_p99=%.1f\n",
+         (double)at(direct, 0.5) / 1e3, (double)at(direct, 0.99) / 1e3,
+         (double)at(forwarded, 0.5) / 1e3, (double)at(forwarded, 0.99) / 1e3);
   free(direct);
   free(forwarded);
   return lua_failed;
