@@ -29,6 +29,14 @@ describe("threaded hosts", function()
     end
   end)
 
+  it("follow a state that a host moves to another thread", function()
+    for _ = 1, RUNS do
+      local out, ok = host("move")
+      assert.is_true(ok, out)
+      assert.matches("^ok move: SIGRTMIN 20000 of 20000, SIGUSR1 %d+ of 20000, 0 off the Lua thread", out)
+    end
+  end)
+
   it("forward a delivery that lands on a helper thread to the Lua thread", function()
     local out, ok = helpers.sh(("exec %s/host_threads latency 200"):format(helpers.BUILD))
     assert.is_true(ok, out)

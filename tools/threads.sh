@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs the threaded host (spec/hosts/threads.c) RUNS times in each mode,
-# Lua in the main thread and Lua in a worker, each run stormed with
+# Lua in the main thread, in a worker, and moved from one worker to
+# another, each run stormed with
 # COUNT real-time and COUNT standard signals; prints the failures
 # (crashes, lost deliveries, handlers off the Lua thread) and a total.
 #   sh tools/threads.sh [BUILD [RUNS [COUNT [lossy]]]]
@@ -21,7 +22,7 @@ start=$(date +%s)
 i=0
 while [ "$i" -lt "$runs" ]; do
   i=$((i + 1))
-  for mode in main worker; do
+  for mode in main worker move; do
     total=$((total + 1))
     out=$(timeout 300 "$build/host_threads" "$mode" "$count" $lossy 2>&1)
     status=$?

@@ -5,6 +5,9 @@
 **           block no signal.
 **   worker  Lua runs in a worker thread; the main thread (the one the
 **           kernel prefers for a process's signals) and 4 helpers wait.
+**   move    the state starts in one worker, which ends half way through
+**           the storm; a second worker takes the state over (calling
+**           signal.check() first, as the README asks of such hosts).
 **   latency Lua spins in a worker; another thread sends SIGUSR1 COUNT
 **           times to the Lua thread and COUNT times to a helper, in turn, and
 **           the host prints the median and p99 of send-to-handler time
@@ -99,19 +102,27 @@ static const char storm_script[] =
   "local function where() if signal.pthread_self() ~= me then elsewhere = elsewhere + 1 end end\n"
   "signal.signal(signal.SIGRTMIN, function() rt = rt + 1; where() end)\n"
   "signal.signal('SIGUSR1', function() usr1 = usr1 + 1; where() end)\n"
-  "ready()\n"
   "local deadline = now() + (lossy and 5 or 120)\n"
   "local t, depth = {}, 0\n"
   "local function deep(n) if n > 0 then return deep(n - 1) + 1 end return 0 end\n"
-  "while rt < count and now() < deadline do\n"
-  "  local gen = coroutine.wrap(function() for i = 1, 50 do coroutine.yield(i) end end)\n"
-  "  for _ = 1, 50 do t[#t % 100 + 1] = { gen() } end\n"
-  "  depth = depth % 150 + 7\n"
-  "  deep(depth)  -- grows the call stack, which a collection shrinks\n"
-  "  collectgarbage('step', 1)\n"
+  "-- busy Lua work on the calling OS thread until 'stop' SIGRTMIN ran\n"
+  "local function part(stop)\n"
+  "  me = signal.pthread_self()\n"
+  "  signal.check()  -- after a move, the module follows the state here\n"
+  "  while rt < stop and now() < deadline do\n"
+  "    local gen = coroutine.wrap(function() for i = 1, 50 do coroutine.yield(i) end end)\n"
+  "    for _ = 1, 50 do t[#t % 100 + 1] = { gen() } end\n"
+  "    depth = depth % 150 + 7\n"
+  "    deep(depth)  -- grows the call stack, which a collection shrinks\n"
+  "    collectgarbage('step', 1)\n"
+  "  end\n"
   "end\n"
-  "signal.sleep(0.1)  -- the last standard signal may still be on its way\n"
-  "return rt, usr1, elsewhere\n";
+  "local function finish()\n"
+  "  signal.sleep(0.1)  -- the last standard signal may still be on its way\n"
+  "  return rt, usr1, elsewhere\n"
+  "end\n"
+  "ready()\n"
+  "return part, finish\n";
 
 
 /* Latency: Lua spins; the handler stamps the time. */
@@ -121,38 +132,99 @@ static const char latency_script[] =
   "local n = 0\n"
   "signal.signal('SIGUSR1', function() n = n + 1; stamp() end)\n"
   "ready()\n"
-  "local x = 0\n"
-  "while n < 2 * count do x = x + 1 end\n"
-  "return n, 0, 0\n";
+  "local function part(stop) local x = 0; while n < stop do x = x + 1 end end\n"
+  "return part, function() return n, 0, 0 end\n";
 
 
 static int lua_result[3];
 static int lua_failed;
+static lua_State *LS;
 
-static void *run_lua (void *arg) {
-  int latency = arg != NULL;
-  lua_State *L = luaL_newstate();
-  luaL_openlibs(L);
-  if (luaL_loadstring(L, latency ? latency_script : storm_script) != LUA_OK) {
-    fprintf(stderr, "%s\n", lua_tostring(L, -1));
-    lua_failed = 1;
-    return NULL;
-  }
-  lua_pushinteger(L, count);
-  lua_pushcfunction(L, l_ready);
-  lua_pushcfunction(L, latency ? l_stamp : l_now);
-  lua_pushboolean(L, lossy);
-  if (lua_pcall(L, 4, 3, 0) != LUA_OK) {
+
+static int report (lua_State *L, int status) {
+  if (status != LUA_OK) {
     fprintf(stderr, "lua: %s\n", lua_tostring(L, -1));
     lua_failed = 1;
   }
-  else {
-    int i;
-    for (i = 0; i < 3; i++)
-      lua_result[i] = (int)lua_tointeger(L, i - 3);
+  return status == LUA_OK;
+}
+
+
+/* Makes the state and runs the script's set-up; leaves what the
+** script returned (part, finish) in the registry. */
+static void *setup (void *arg) {
+  int latency = arg != NULL;
+  LS = luaL_newstate();
+  luaL_openlibs(LS);
+  if (!report(LS, luaL_loadstring(LS, latency ? latency_script
+                                              : storm_script)))
+    return NULL;
+  lua_pushinteger(LS, count);
+  lua_pushcfunction(LS, l_ready);
+  lua_pushcfunction(LS, latency ? l_stamp : l_now);
+  lua_pushboolean(LS, lossy);
+  if (report(LS, lua_pcall(LS, 4, 2, 0))) {
+    lua_setfield(LS, LUA_REGISTRYINDEX, "finish");
+    lua_setfield(LS, LUA_REGISTRYINDEX, "part");
   }
-  lua_close(L);
   return NULL;
+}
+
+
+/* part(stop) on the calling thread. */
+static void *part (void *arg) {
+  if (lua_failed) return NULL;
+  lua_getfield(LS, LUA_REGISTRYINDEX, "part");
+  lua_pushinteger(LS, (lua_Integer)(intptr_t)arg);
+  report(LS, lua_pcall(LS, 1, 0, 0));
+  return NULL;
+}
+
+
+static void *finish (void *arg) {
+  (void)arg;
+  if (!lua_failed) {
+    lua_getfield(LS, LUA_REGISTRYINDEX, "finish");
+    if (report(LS, lua_pcall(LS, 0, 3, 0))) {
+      int i;
+      for (i = 0; i < 3; i++)
+        lua_result[i] = (int)lua_tointeger(LS, i - 3);
+    }
+  }
+  lua_close(LS);
+  return NULL;
+}
+
+
+/* The whole storm run on one thread: main and worker modes. */
+static void *run_lua (void *arg) {
+  setup(arg);
+  part((void *)(intptr_t)count);
+  return finish(NULL);
+}
+
+
+static void *latency_lua (void *arg) {
+  (void)arg;
+  setup((void *)1);
+  part((void *)(intptr_t)(2 * count));
+  return finish(NULL);
+}
+
+
+/* move mode: the state starts on one thread, which ends half way; a
+** second thread takes it over. */
+static void *first_half (void *arg) {
+  (void)arg;
+  setup(NULL);
+  return part((void *)(intptr_t)(count / 2));
+}
+
+
+static void *second_half (void *arg) {
+  (void)arg;
+  part((void *)(intptr_t)count);
+  return finish(NULL);
 }
 
 
@@ -216,7 +288,7 @@ static int latency (void) {
   long i;
   if (direct == NULL || forwarded == NULL) return 2;
   pthread_create(&other, NULL, helper, NULL);
-  pthread_create(&lua, NULL, run_lua, (void *)1);
+  pthread_create(&lua, NULL, latency_lua, NULL);
   wait_ready();
   while (atomic_load(&helper_tid) == 0) sched_yield();
   for (i = 0; i < count; i++) {
@@ -249,7 +321,7 @@ int main (int argc, char **argv) {
   pid_t parent = getpid(), child;
   int i, status, ok;
   if (argc < 3) {
-    fprintf(stderr, "usage: host_threads main|worker|latency COUNT [lossy]\n");
+    fprintf(stderr, "usage: host_threads main|worker|move|latency COUNT [lossy]\n");
     return 2;
   }
   mode = argv[1];
@@ -263,6 +335,12 @@ int main (int argc, char **argv) {
     pthread_create(&helpers[i], NULL, helper, NULL);
   if (strcmp(mode, "worker") == 0) {
     pthread_create(&lua, NULL, run_lua, NULL);
+    pthread_join(lua, NULL);
+  }
+  else if (strcmp(mode, "move") == 0) {
+    pthread_create(&lua, NULL, first_half, NULL);
+    pthread_join(lua, NULL);
+    pthread_create(&lua, NULL, second_half, NULL);
     pthread_join(lua, NULL);
   }
   else
