@@ -102,7 +102,11 @@ static int point (const Case *c, long n) {
   struct sigaction sa_before, sa_after;
   sigset_t mask_before, mask_after;
   int status, result = 0;
+#if LUA_VERSION_NUM >= 505
+  lua_State *L = lua_newstate(alloc, NULL, 0);
+#else
   lua_State *L = lua_newstate(alloc, NULL);
+#endif
   luaL_openlibs(L);
   if (!run(L, "signal = require 'signal'; got = 0", "setup")
       || !run(L, c->setup, "setup")) {
