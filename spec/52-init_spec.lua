@@ -34,6 +34,9 @@ while :; do sleep 0.05; done]]
 
 describe("examples/init.lua as a container's PID 1", function()
   it("reaps the orphans it inherits and stops cleanly on SIGTERM", function()
+    if os.getenv("LUA_WRAPPER") then
+      return pending("under valgrind, which would be PID 1 and catch every signal itself")
+    end
     if not unshare_works() then
       return pending("unshare --pid --fork --mount-proc is not permitted here (needs root)")
     end
