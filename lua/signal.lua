@@ -374,9 +374,9 @@ signal.Sigmasks = {
 -- @function set_wakeup_fd
 -- @tparam integer fd a non-blocking descriptor, or -1 to stop
 -- @tparam[opt] table options `{warn_on_full_buffer = bool}` (default
---   true): warn through Lua's [warn](https://www.lua.org/manual/5.4/manual.html#pdf-warn) when a
--- write fails because `fd`
---   is full
+--   true): warn through Lua's
+--   [warn](https://www.lua.org/manual/5.4/manual.html#pdf-warn) when a
+--   write fails because `fd` is full
 -- @treturn integer the previous fd, -1 if none
 
 --- A descriptor owned by the module that becomes readable whenever
@@ -391,9 +391,9 @@ signal.Sigmasks = {
 -- uv.new_poll(signal.pollfd()):start("r", function() signal.check() end)
 
 --- Makes a watcher: see the `watcher` type below. One object that
--- LuaSocket's [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select),
--- cqueues, Copas, luv and lua-ev
--- each take as it is.
+-- LuaSocket's
+-- [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select),
+-- cqueues, Copas, luv and lua-ev each take as it is.
 -- @function watcher
 -- @return a watcher object
 -- @usage local w = signal.watcher()
@@ -403,10 +403,10 @@ signal.Sigmasks = {
 --- A watcher: the module's `pollfd` as one object that each event loop
 -- takes as it is, through the protocols it already uses.
 --
--- * LuaSocket's [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select) calls
--- its `getfd` and
---   `dirty` methods: put it in the read set, and call `check` when
---   socket.select reports it;
+-- * LuaSocket's
+--   [socket.select](https://lunarmodules.github.io/luasocket/socket.html#select)
+--   calls its `getfd` and `dirty` methods: put it in the read set, and
+--   call `check` when socket.select reports it;
 -- * cqueues polls it through its `pollfd`, `events` and `timeout`
 --   methods: `cqueues.poll(w)` waits on the descriptor;
 -- * Copas: a Copas thread calls `w:wait()`, which yields to Copas
