@@ -1,8 +1,8 @@
 /*
 ** The delivery engine: the C signal handler, the debug hook that turns
 ** a delivery into a Lua call, dispatch, ownership and its end, the
-** dispositions the module changed, and the forwarding of deliveries
-** that land on other OS threads.
+** dispositions the module changed, and what happens to a delivery that
+** lands on another OS thread.
 **
 ** Design note. Two flows meet here. The C handler (on_signal) may run
 ** on any OS thread, between any two machine instructions. The main
@@ -17,11 +17,13 @@
 **    coroutine. lua_sethook may be called from a signal handler on the
 **    thread that runs the state (see the comment above it in ldebug.c),
 **    never from another thread while that one runs it.
-** 2. On any other thread the C handler sends the same signal to the Lua
-**    thread (tgkill) and does nothing else, so a delivery is counted
-**    once, where it finally lands. If the kernel refuses (the thread is
-**    gone, the real-time queue is full), it counts the delivery itself
-**    and writes the wake-up bytes; the handler then runs at the Lua
+** 2. On any other thread the C handler counts the delivery and writes
+**    the wake-up bytes too, touches no Lua state, and wakes the Lua
+**    thread: it sends it the same signal, marked as a wake-up (queued
+**    with our tag, see iswake), which the Lua thread only arms for.
+**    One wake-up per signal is in flight at a time ('waking'). A
+**    wake-up that is lost (the thread exits, the real-time queue is
+**    full) loses no delivery: it waits in the counts for the Lua
 **    thread's next delivery or next call into the module.
 ** 3. Arming and the program's hook: before ours replaces a hook the
 **    program set, the hook is kept in a slot and put back the moment
@@ -103,7 +105,7 @@ static _Atomic(lua_State *) running_co;
 static _Atomic(const void *) owner_registry;
 
 /* The Lua thread, as pthread_self() gives it (compared in the C
-** handler) and as the kernel's thread id (the target of forwards). */
+** handler) and as the kernel's thread id (the target of wake-ups). */
 static _Atomic(uintptr_t) lua_thread;
 static atomic_int lua_tid;
 static atomic_int lua_pid;
@@ -111,6 +113,11 @@ static atomic_int lua_pid;
 static atomic_int hook_busy;
 static atomic_uint arm_gen;
 static atomic_int active;
+
+/* A bit per signal whose wake-up is on its way to the Lua thread; the
+** address of 'wake_tag' marks a wake-up's siginfo. */
+static _Atomic(uint64_t) waking;
+static const char wake_tag = 0;
 
 /* Only the main flow of the owner touches these. The owner's handler
 ** table is also kept under an integer reference, the fastest lookup. */
@@ -190,21 +197,55 @@ static int onluathread (void) {
 }
 
 
-static int forward (int signo) {
-  return syscall(SYS_tgkill, atomic_load(&lua_pid), atomic_load(&lua_tid),
-                 signo) == 0;
+/*
+** Sends the Lua thread a wake-up for signo, unless one is on its way
+** ('again': this one reached a thread that is no longer the Lua
+** thread, and goes on). A wake-up the kernel refuses is not retried.
+*/
+static void wake (int signo, int again) {
+  uint64_t bit = PENDING_BIT(signo);
+  siginfo_t si;
+  if ((atomic_fetch_or(&waking, bit) & bit) && !again) return;
+  memset(&si, 0, sizeof si);
+  si.si_signo = signo;
+  si.si_code = SI_QUEUE;
+  si.si_pid = atomic_load(&lua_pid);
+  si.si_uid = getuid();
+  si.si_value.sival_ptr = (void *)&wake_tag;
+  if (syscall(SYS_rt_tgsigqueueinfo, atomic_load(&lua_pid),
+              atomic_load(&lua_tid), signo, &si) != 0)
+    atomic_fetch_and(&waking, ~bit);
 }
 
 
-/* Async-signal-safe: atomics, write(2), tgkill and lua_sethook only. */
-static void on_signal (int signo) {
+/*
+** A wake-up, rather than a delivery? Ours carry the tag. When the
+** kernel's queue is full it still delivers a standard signal but drops
+** its siginfo (SI_USER from pid 0): with a wake-up of that signal on
+** its way, that is taken for it, which at worst merges two deliveries
+** of a standard signal, as the kernel itself may.
+*/
+static int iswake (int signo, const siginfo_t *info) {
+  if (info->si_code == SI_QUEUE && info->si_value.sival_ptr == &wake_tag)
+    return info->si_pid == atomic_load(&lua_pid);
+  return info->si_code == SI_USER && info->si_pid == 0
+         && (atomic_load(&waking) & PENDING_BIT(signo));
+}
+
+
+/* Async-signal-safe: atomics, write(2), getuid, rt_tgsigqueueinfo and
+** lua_sethook only. */
+static void on_signal (int signo, siginfo_t *info, void *context) {
   int saved_errno = errno;
   lua_State *main;
+  (void)context;
   atomic_fetch_add(&active, 1);
   main = atomic_load(&owner_main);
   if (main != NULL && signo > 0 && signo < LSIG_NSIG) {
+    int woken = iswake(signo, info);
     if (onluathread()) {
-      count(signo);
+      if (woken) atomic_fetch_and(&waking, ~PENDING_BIT(signo));
+      else count(signo);
       if (!atomic_load(&hook_busy)) {
         lua_State *co = atomic_load(&running_co);
         atomic_fetch_add(&arm_gen, 1);
@@ -212,11 +253,22 @@ static void on_signal (int signo) {
         arm(main);
       }
     }
-    else if (!forward(signo))
-      count(signo);
+    else {
+      if (!woken) count(signo);
+      wake(signo, woken);
+    }
   }
   atomic_fetch_sub(&active, 1);
   errno = saved_errno;
+}
+
+
+/* A wake-up that a sigwait took from the Lua thread: it is done with. */
+int lsig_takewake (const siginfo_t *info) {
+  int signo = info->si_signo;
+  if (signo <= 0 || signo >= LSIG_NSIG || !iswake(signo, info)) return 0;
+  atomic_fetch_and(&waking, ~PENDING_BIT(signo));
+  return 1;
 }
 
 /* }====================================================== */
@@ -331,6 +383,7 @@ static void followthread (void) {
   if (atomic_load(&lua_thread) != self) {
     atomic_store(&lua_tid, (int)syscall(SYS_gettid));
     atomic_store(&lua_thread, self);
+    atomic_store(&waking, 0);  /* those sent to the old thread may be lost */
   }
 }
 
@@ -458,7 +511,7 @@ static void sig_hook (lua_State *L, lua_Debug *ar) {
 */
 
 int lsig_isours (const struct sigaction *sa) {
-  return sa->sa_handler == on_signal;
+  return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == on_signal;
 }
 
 
@@ -479,9 +532,9 @@ int lsig_setaction (int signo, int kind, int restart) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   if (kind == LSIG_LUA) {
-    sa.sa_handler = on_signal;
+    sa.sa_sigaction = on_signal;
     sigfillset(&sa.sa_mask);  /* the handler never interrupts itself */
-    sa.sa_flags = restart ? SA_RESTART : 0;
+    sa.sa_flags = SA_SIGINFO | (restart ? SA_RESTART : 0);
   }
   else {
     sa.sa_handler = (kind == LSIG_IGN) ? SIG_IGN : SIG_DFL;
@@ -554,6 +607,7 @@ static void clearpending (void) {
     atomic_store(&sigstate[signo].pending, 0);
   atomic_store(&pending_mask, 0);
   atomic_store(&any_pending, 0);
+  atomic_store(&waking, 0);
 }
 
 

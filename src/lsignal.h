@@ -40,6 +40,7 @@ void lsig_audit (lua_State *L);
 void lsig_dispatch (lua_State *L);
 int lsig_haspending (void);
 int lsig_inhandler (void);
+int lsig_takewake (const siginfo_t *info);
 lua_Hook lsig_programhook (lua_State *T, int *mask);
 void lsig_armself (lua_State *T);
 void lsig_disarm (lua_State *T);

@@ -9,9 +9,9 @@
 **           the storm; a second worker takes the state over (calling
 **           signal.check() first, as the README asks of such hosts).
 **   latency Lua spins in a worker; another thread sends SIGUSR1 COUNT
-**           times to the Lua thread and COUNT times to a helper, in turn, and
-**           the host prints the median and p99 of send-to-handler time
-**           for each, and their ratios.
+**           times each to the Lua thread, to a helper that computes and
+**           to a helper that sleeps, in turn, and prints the median and
+**           p99 of send-to-handler time for each.
 **
 ** In main and worker modes a child process it forks storms it with
 ** COUNT SIGRTMIN and COUNT SIGUSR1 (sigqueue, retried while the queue
@@ -80,9 +80,14 @@ static int l_ready (lua_State *L) {
 }
 
 
+/* The handler writes to this pipe after its stamp: the sender waits
+** on it without taking a CPU from the threads it measures. */
+static int stamp_pipe[2];
+
 static int l_stamp (lua_State *L) {
   (void)L;
   atomic_store(&stamp_ns, now_ns());
+  if (write(stamp_pipe[1], "s", 1) != 1) perror("stamp");
   return 0;
 }
 
@@ -207,7 +212,7 @@ static void *run_lua (void *arg) {
 static void *latency_lua (void *arg) {
   (void)arg;
   setup((void *)1);
-  part((void *)(intptr_t)(2 * count));
+  part((void *)(intptr_t)(3 * count));
   return finish(NULL);
 }
 
@@ -258,11 +263,12 @@ static void storm (pid_t parent) {
 
 static long long sample (pid_t tid) {
   long long t0;
+  char c;
   struct timespec pause = {0, 200000};
   atomic_store(&stamp_ns, 0);
   t0 = now_ns();
   syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
-  while (atomic_load(&stamp_ns) == 0) sched_yield();
+  while (read(stamp_pipe[0], &c, 1) < 0 && errno == EINTR) { }
   nanosleep(&pause, NULL);
   return atomic_load(&stamp_ns) - t0;
 }
@@ -279,39 +285,71 @@ static long long at (long long *v, double q) {
 }
 
 
-/* Deliveries to the Lua thread and to a helper, taken in turns so
-** that both see the same machine. */
+static atomic_int spinner_tid;
+
+/* A helper that computes, as a busy worker of the host would. */
+static void *spinner (void *arg) {
+  volatile unsigned long n = 0;
+  (void)arg;
+  atomic_store(&spinner_tid, (int)syscall(SYS_gettid));
+  while (!atomic_load(&stop_helpers)) n++;
+  return NULL;
+}
+
+
+static void report_latency (const char *what, long long *v) {
+  qsort(v, (size_t)count, sizeof *v, cmp);
+  printf("latency %s: p50 %.1f us, p99 %.1f us\n", what,
+         (double)at(v, 0.5) / 1e3, (double)at(v, 0.99) / 1e3);
+}
+
+
+/*
+** SIGUSR1 sent with tgkill to the Lua thread (which spins in Lua), to
+** a helper that computes, and to a helper that sleeps, taken in turns
+** so that all three see the same machine. The one to the computing
+** helper is what forwarding costs; the sleeping helper must first be
+** woken by the kernel, as it would be for any handler.
+*/
 static int latency (void) {
-  pthread_t lua, other;
+  pthread_t lua, sleeper, busy;
   long long *direct = malloc(sizeof(long long) * (size_t)count);
-  long long *forwarded = malloc(sizeof(long long) * (size_t)count);
+  long long *viabusy = malloc(sizeof(long long) * (size_t)count);
+  long long *viasleeper = malloc(sizeof(long long) * (size_t)count);
   long i;
-  if (direct == NULL || forwarded == NULL) return 2;
-  pthread_create(&other, NULL, helper, NULL);
+  if (direct == NULL || viabusy == NULL || viasleeper == NULL
+      || pipe(stamp_pipe) != 0)
+    return 2;
+  pthread_create(&sleeper, NULL, helper, NULL);
+  pthread_create(&busy, NULL, spinner, NULL);
   pthread_create(&lua, NULL, latency_lua, NULL);
   wait_ready();
-  while (atomic_load(&helper_tid) == 0) sched_yield();
+  while (atomic_load(&helper_tid) == 0 || atomic_load(&spinner_tid) == 0)
+    sched_yield();
   for (i = 0; i < count; i++) {
     direct[i] = sample(atomic_load(&lua_tid));
-    forwarded[i] = sample(atomic_load(&helper_tid));
+    viabusy[i] = sample(atomic_load(&spinner_tid));
+    viasleeper[i] = sample(atomic_load(&helper_tid));
   }
   pthread_join(lua, NULL);
   atomic_store(&stop_helpers, 1);
-  pthread_join(other, NULL);
-  qsort(direct, (size_t)count, sizeof *direct, cmp);
-  qsort(forwarded, (size_t)count, sizeof *forwarded, cmp);
-  printf("latency to the Lua thread: p50 %.1f us, p99 %.1f us\n",
-         (double)at(direct, 0.5) / 1e3, (double)at(direct, 0.99) / 1e3);
-  printf("latency via a helper thread: p50 %.1f us, p99 %.1f us\n",
-         (double)at(forwarded, 0.5) / 1e3, (double)at(forwarded, 0.99) / 1e3);
-  printf("ratio helper/Lua thread: p50 %.2f, p99 %.2f\n",
-         (double)at(forwarded, 0.5) / (double)at(direct, 0.5),
-         (double)at(forwarded, 0.99) / (double)at(direct, 0.99));
-  printf("lua_p50=%.1f lua_p99=%.1f helper_p50=%.1f helper_p99=%.1f\n",
+  pthread_join(sleeper, NULL);
+  pthread_join(busy, NULL);
+  report_latency("to the Lua thread", direct);
+  report_latency("via a computing helper", viabusy);
+  report_latency("via a sleeping helper", viasleeper);
+  printf("ratio computing helper/Lua thread: p50 %.2f, p99 %.2f\n",
+         (double)at(viabusy, 0.5) / (double)at(direct, 0.5),
+         (double)at(viabusy, 0.99) / (double)at(direct, 0.99));
+  printf("lua_p50=%.1f lua_p99=%.1f busy_p50=%.1f busy_p99=%.1f "
+         "sleep_p50=%.1f sleep_p99=%.1f\n",
          (double)at(direct, 0.5) / 1e3, (double)at(direct, 0.99) / 1e3,
-         (double)at(forwarded, 0.5) / 1e3, (double)at(forwarded, 0.99) / 1e3);
+         (double)at(viabusy, 0.5) / 1e3, (double)at(viabusy, 0.99) / 1e3,
+         (double)at(viasleeper, 0.5) / 1e3,
+         (double)at(viasleeper, 0.99) / 1e3);
   free(direct);
-  free(forwarded);
+  free(viabusy);
+  free(viasleeper);
   return lua_failed;
 }
 
