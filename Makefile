@@ -22,7 +22,7 @@ SRC = src/core.c src/names.c src/process.c src/timers.c src/waits.c
 OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/signal/core.so
 
-.PHONY: all test test-gc sanitize valgrind install uninstall clean hosts
+.PHONY: all test test-gc test-stress sanitize valgrind install uninstall clean hosts
 
 all: $(MODULE) hosts
 
@@ -65,6 +65,14 @@ test-gc:
 	sh tools/deps.sh test
 	$(MAKE) all
 	LUA_INIT_5_4='collectgarbage("incremental", 1, 1000)' sh spec/run.sh
+
+# The whole suite STRESS_RUNS times beside two CPU-bound processes;
+# reports the failures per test (tools/stress.sh).
+STRESS_RUNS ?= 5
+test-stress:
+	sh tools/deps.sh test
+	$(MAKE) all
+	sh tools/stress.sh $(STRESS_RUNS)
 
 # The whole suite with its interpreter and every child under valgrind.
 valgrind:

@@ -1,15 +1,14 @@
--- SPEC §2-§4 for the core functions: results, bad arguments with their
--- exact messages, and no state changed by a refused call.
+-- The core functions: their results, bad arguments refused with
+-- luaL_argerror's exact messages (Python's wording inside), and no
+-- state changed by a refused call.
 
 local signal = require "signal"
 local helpers = require "helpers"
 
-local USR1, USR2 = signal.SIGUSR1, signal.SIGUSR2
+teardown(helpers.cleanup)  -- the files of the processes it spawned
 
-local function restore()
-  signal.signal(USR1, signal.SIG_DFL)
-  signal.signal(USR2, signal.SIG_DFL)
-end
+local USR1 = signal.SIGUSR1
+local restore = helpers.restore
 
 describe("signal and getsignal", function()
   after_each(restore)
