@@ -7,7 +7,12 @@ local signal = require "signal"
 
 local helpers = {}
 
-helpers.LUA = os.getenv("LUA") or "lua5.4"
+-- The interpreter the suite runs under (spec/run.sh exports it), and
+-- the command that starts a child: the same, under $LUA_WRAPPER if set
+-- (make valgrind).
+helpers.LUA_BIN = os.getenv("LUA") or "lua5.4"
+local wrapper = os.getenv("LUA_WRAPPER")
+helpers.LUA = (wrapper and wrapper ~= "" and wrapper .. " " or "") .. helpers.LUA_BIN
 helpers.ROOT = assert(io.popen("pwd"):read("l"))
 -- where the module and the test hosts were built (make sanitize uses another)
 helpers.BUILD = helpers.ROOT .. "/" .. (os.getenv("SIGNAL_BUILD") or "build")
@@ -18,8 +23,16 @@ helpers.LUAV = _VERSION:match("%d+%.%d+")
 local SUFFIX = helpers.LUAV:gsub("%.", "_")
 helpers.PATH_VAR, helpers.CPATH_VAR = "LUA_PATH_" .. SUFFIX, "LUA_CPATH_" .. SUFFIX
 
-local env = ("%s='%s/lua/?.lua;%s/spec/?.lua;;' %s='%s/?.so;;'")
-  :format(helpers.PATH_VAR, helpers.ROOT, helpers.ROOT, helpers.CPATH_VAR, helpers.BUILD)
+-- Children find the module as built and the helpers first, then what
+-- this process was given (make test-matrix gives its own trees), or
+-- else the interpreter's default path (";;").
+local function after(var)
+  local inherited = os.getenv(var)
+  return inherited and inherited ~= "" and ";" .. inherited or ";;"
+end
+local env = ("%s='%s/lua/?.lua;%s/spec/?.lua%s' %s='%s/?.so%s'")
+  :format(helpers.PATH_VAR, helpers.ROOT, helpers.ROOT, after(helpers.PATH_VAR),
+          helpers.CPATH_VAR, helpers.BUILD, after(helpers.CPATH_VAR))
 helpers.ENV = env
 
 -- A wall clock with sub-second precision, for measuring how long a
