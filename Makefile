@@ -47,7 +47,8 @@ $(MODULE): $(OBJ)
 # Small C programs the tests use as hosts: they link liblua themselves,
 # exporting its symbols (-Wl,-E) for the module they load when it is
 # a static liblua.a.
-HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates $(BUILD)/host_fork
+HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates $(BUILD)/host_fork \
+        $(BUILD)/host_values
 hosts: $(HOSTS)
 
 $(BUILD)/host_%: spec/hosts/%.c

@@ -157,6 +157,37 @@ function helpers.send_from_child(pid, sig, count, delay)
              type(sig) == "number" and tostring(sig) or ("%q"):format(sig)))
 end
 
+--- The C library's own signal values, as the host_values program
+-- built beside the module prints them (glibc and musl differ): a table
+-- with .names (name -> number of every SIG* name it defines), .SIGRTMIN,
+-- .SIGRTMAX, .NSIG, .valid (what sigfillset fills, ascending) and
+-- .strsignal32 (its text for signal 32).
+local platform
+function helpers.platform()
+  if platform then return platform end
+  local out, ok = helpers.sh(("exec %s/host_values"):format(helpers.BUILD))
+  assert(ok, out)
+  platform = { names = {}, valid = {} }
+  for line in out:gmatch("[^\n]+") do
+    local key, rest = line:match("^(%S+) ?(.*)$")
+    if key == "valid" then
+      for n in rest:gmatch("%d+") do platform.valid[#platform.valid + 1] = tonumber(n) end
+    elseif key == "strsignal32" then
+      platform.strsignal32 = rest
+    elseif key == "SIGRTMIN" or key == "SIGRTMAX" or key == "NSIG" then
+      platform[key] = tonumber(rest)
+    else
+      platform.names[key] = tonumber(rest)
+    end
+  end
+  return platform
+end
+
+--- True when this interpreter runs on musl rather than glibc.
+function helpers.musl()
+  return helpers.readfile("/proc/self/maps"):find("musl") ~= nil
+end
+
 --- A handler that counts its calls: c.n calls, c.got[i] the signal
 -- number and c.at[i] the time of call i, c.signo the last signal.
 function helpers.counter()
