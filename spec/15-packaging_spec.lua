@@ -33,6 +33,21 @@ local function use(share, lib)
   return out
 end
 
+-- LuaRocks before 3.12 recognises a Lua's headers by a literal
+-- "#define LUA_VERSION_NUM 504" in lua.h, which Lua 5.5 computes from
+-- its major and minor numbers: such a LuaRocks cannot build for 5.5.
+local function luarocks_refuses()
+  local incdir = os.getenv("LUA_INCDIR") or ("/usr/include/lua" .. V)
+  local header = helpers.readfile(incdir .. "/lua.h")
+  local literal = header:match("#define%s+LUA_VERSION_NUM%s+%d+")
+  local major, minor = helpers.sh("luarocks --version"):match("(%d+)%.(%d+)")
+  local old = major and (tonumber(major) < 3 or tonumber(major) == 3 and tonumber(minor) < 12)
+  if header ~= "" and not literal and old then
+    return ("this LuaRocks (%s.%s) cannot read Lua %s's lua.h: it needs a literal LUA_VERSION_NUM")
+      :format(major, minor, V)
+  end
+end
+
 describe("packaging", function()
   it("make install puts the two files under PREFIX and DESTDIR", function()
     local dest = tmpdir()
@@ -44,7 +59,9 @@ describe("packaging", function()
     helpers.sh("rm -rf " .. dest)
   end)
 
-  it("luarocks make of the rockspec builds and installs offline", function()
+  local refused = luarocks_refuses()
+  local luarocks_it = refused and function(name) pending(name .. ": " .. refused) end or it
+  luarocks_it("luarocks make of the rockspec builds and installs offline", function()
     local work, tree = tmpdir(), tmpdir()
     -- a copy, since luarocks make builds inside the tree it is given
     local out, ok = helpers.sh(("cd %s && " .. TOOL .. "cp -r Makefile lua src rockspec %s"):format(helpers.ROOT, work))
