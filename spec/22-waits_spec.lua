@@ -97,15 +97,18 @@ describe("the sigwait family", function()
 
   it("sigwaitinfo runs the handler of another signal that interrupts it and goes on", function()
     -- SIGUSR1 is sent only once SIGALRM's handler has run in the wait
-    local pid, stop
+    -- (and after 15 s by a backup, so that a wait that runs no handler
+    -- ends, and fails the test)
+    local pid
+    local backup = helpers.send_from_child(ME, "SIGUSR1", 1, 15)
     local a = counter()
     local h <close> = signal.scoped(ALRM, function(n)
       a.handler(n)
-      pid, stop = sender("SIGUSR1", 0)
+      pid = helpers.send_from_child(ME, "SIGUSR1", 1, 0)
     end)
     signal.setitimer(REAL, 0.1)
     local info = signal.sigwaitinfo({ USR1 })
-    stop()
+    signal.kill(backup, "SIGKILL")
     assert.equal(1, a.n)
     assert.equal(pid, info.si_pid)
     assert.is_true(info.si_pid ~= ME)
