@@ -1,8 +1,13 @@
-# Lua 5.4 signal module: make, make test, make sanitize, make install.
+# Lua 5.4/5.5 signal module: make, make test, make sanitize, make install.
+#
+# For another Lua than the system's 5.4: LUA_VERSION=5.5, LUA=its
+# interpreter, LUA_INCDIR=the directory of its lua.h; LUA_LIB=how the
+# test hosts link it (default -llua$(LUA_VERSION), or a liblua.a).
 
-LUA ?= lua5.4
-LUA_VERSION = 5.4
+LUA_VERSION ?= 5.4
+LUA ?= lua$(LUA_VERSION)
 LUA_INCDIR ?= $(firstword $(wildcard /usr/include/lua$(LUA_VERSION) /usr/local/include/lua$(LUA_VERSION)) /usr/include)
+LUA_LIB ?= -llua$(LUA_VERSION)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -18,15 +23,20 @@ LIBFLAG ?= -shared
 LDLIBS = -pthread
 
 BUILD ?= build
+# Every C file in src/ is part of the module: this is the only list.
 SRC = $(wildcard src/*.c)
+HDR = $(wildcard src/*.h)
 OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/signal/core.so
 
-.PHONY: all test test-gc sanitize tsan test-threads valgrind install uninstall clean hosts
+.PHONY: all module test test-gc test-stress test-matrix werror sanitize tsan test-threads valgrind install uninstall clean hosts
 
 all: $(MODULE) hosts
 
-$(BUILD)/obj/%.o: src/%.c src/lsignal.h
+# The module alone (luarocks builds this).
+module: $(MODULE)
+
+$(BUILD)/obj/%.o: src/%.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -34,21 +44,38 @@ $(MODULE): $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LIBFLAG) -o $@ $(OBJ) $(LDLIBS)
 
-# Small C programs the tests use as hosts (they link liblua themselves).
+# Small C programs the tests use as hosts: they link liblua themselves,
+# exporting its symbols (-Wl,-E) for the module they load when it is
+# a static liblua.a.
 HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates $(BUILD)/host_fork \
-        $(BUILD)/host_sigqueue $(BUILD)/host_threads $(BUILD)/host_alloc
+        $(BUILD)/host_values $(BUILD)/host_sigqueue $(BUILD)/host_threads \
+        $(BUILD)/host_alloc
 hosts: $(HOSTS)
 
 $(BUILD)/host_%: spec/hosts/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -I$(LUA_INCDIR) -o $@ $< \
-	  -llua$(LUA_VERSION) -ldl -lm -pthread
+	  -Wl,-E $(LUA_LIB) -ldl -lm -pthread
 
 test:
 	sh tools/deps.sh test
 	sh tools/luadeps.sh
 	$(MAKE) all
-	sh spec/run.sh
+	LUA=$(LUA) sh spec/run.sh
+
+# A build from scratch in build-werror/ where any compiler warning is
+# an error (CI runs it).
+werror:
+	sh tools/deps.sh build
+	rm -rf build-werror
+	$(MAKE) BUILD=build-werror CFLAGS="-O2 -g -Werror" all
+
+# Every supported Lua release built from source (LUA_SOURCES), with
+# the C test dependencies (DEPS_SOURCES), and the suite run on each:
+# see tools/matrix.sh. Builds are cached in build-matrix/.
+test-matrix:
+	sh tools/deps.sh matrix
+	sh tools/matrix.sh
 
 # The whole suite against a module built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (lua5.4 is not instrumented: the runtimes
@@ -79,7 +106,15 @@ test-threads: all
 test-gc:
 	sh tools/deps.sh test
 	$(MAKE) all
-	LUA_INIT_5_4='collectgarbage("incremental", 1, 1000)' sh spec/run.sh
+	LUA_INIT_$(subst .,_,$(LUA_VERSION))='collectgarbage("incremental", 1, 1000)' LUA=$(LUA) sh spec/run.sh
+
+# The whole suite STRESS_RUNS times beside two CPU-bound processes;
+# reports the failures per test (tools/stress.sh).
+STRESS_RUNS ?= 5
+test-stress:
+	sh tools/deps.sh test
+	$(MAKE) all
+	sh tools/stress.sh $(STRESS_RUNS)
 
 # The whole suite with its interpreter and every child under valgrind.
 valgrind:
@@ -97,7 +132,7 @@ uninstall:
 	rmdir $(DESTDIR)$(LIBDIR)/signal 2>/dev/null || true  # only if empty
 
 clean:
-	rm -rf $(BUILD) build-* doc signal src/*.o  # the last two: luarocks make
+	rm -rf $(BUILD) build-* doc
 
 # Checks and tools, each in its own script.
 .PHONY: deps lint doc demo bench bench-quick

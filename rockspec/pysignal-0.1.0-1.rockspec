@@ -5,30 +5,33 @@ source = {
   url = "git+file:///dev/null",  -- built from a checkout: luarocks make
 }
 description = {
-  summary = "Python's signal module for Lua 5.4: real signals to Lua handlers",
+  summary = "Python's signal module for Lua 5.4 and 5.5: real signals to Lua handlers",
   detailed = [[
-    require "signal" gives Lua 5.4 the API of Python's signal module:
-    handlers are Lua functions that run at the next VM instruction, in
-    coroutines too; alarm, itimers, pause, sleep, pthread_sigmask,
-    sigwait*, set_wakeup_fd, a pollfd for event loops, kill, and scoped
-    handlers and masks. No delivery is lost or merged by the module.
+    require "signal" gives Lua 5.4 and 5.5 the API of Python's signal
+    module: handlers are Lua functions that run at the next VM
+    instruction, in coroutines too; alarm, itimers, pause, sleep,
+    pthread_sigmask, sigwait*, set_wakeup_fd, a pollfd for event loops,
+    kill, and scoped handlers and masks. No delivery is lost or merged
+    by the module.
   ]],
   license = "MIT",
   labels = { "signal", "posix", "linux" },
 }
 supported_platforms = { "linux" }
-dependencies = { "lua >= 5.4, < 5.5" }
+dependencies = { "lua >= 5.4, < 5.6" }
+-- The Makefile builds the module (in build/, with its warnings and
+-- every C file of src/) and installs it where LuaRocks says.
 build = {
-  type = "builtin",
-  modules = {
-    signal = "lua/signal.lua",
-    ["signal.core"] = {
-      sources = { "src/core.c", "src/coroutines.c", "src/engine.c",
-                  "src/handlers.c", "src/hooks.c", "src/names.c",
-                  "src/process.c", "src/timers.c", "src/waits.c",
-                  "src/wakeup.c" },
-      incdirs = { "src" },
-      libraries = { "pthread" },
-    },
+  type = "make",
+  build_target = "module",
+  build_variables = {
+    CFLAGS = "$(CFLAGS)",
+    LIBFLAG = "$(LIBFLAG)",
+    LUA_INCDIR = "$(LUA_INCDIR)",
+    LUA = "$(LUA)",
+  },
+  install_variables = {
+    LUADIR = "$(LUADIR)",
+    LIBDIR = "$(LIBDIR)",
   },
 }

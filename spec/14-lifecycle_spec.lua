@@ -1,5 +1,6 @@
--- SPEC §5.10-5.11: ownership, restoring dispositions, fork, and the
--- default actions coming back.
+-- Ownership (one Lua state per process owns delivery), restoring the
+-- dispositions when it closes, fork, and the default actions coming
+-- back.
 
 local signal = require "signal"
 local helpers = require "helpers"

@@ -15,10 +15,13 @@ local function tmpdir()
   return dir
 end
 
--- Runs lua5.4 with only the given tree on its paths.
+-- The Lua release the suite runs under: 5.4 or 5.5.
+local V = helpers.LUAV
+
+-- Runs the suite's interpreter with only the given tree on its paths.
 local function use(share, lib)
-  local p = assert(io.popen(("exec env LUA_PATH_5_4='%s/?.lua' LUA_CPATH_5_4='%s/?.so' lua5.4 -e %q 2>&1")
-    :format(share, lib, [[
+  local p = assert(io.popen(("exec env %s='%s/?.lua' %s='%s/?.so' %s -e %q 2>&1")
+    :format(helpers.PATH_VAR, share, helpers.CPATH_VAR, lib, helpers.LUA_BIN, [[
       local s = require "signal"
       local n = 0
       s.signal("SIGUSR1", function() n = n + 1 end)
@@ -30,27 +33,49 @@ local function use(share, lib)
   return out
 end
 
+-- LuaRocks before 3.12 recognises a Lua's headers by a literal
+-- "#define LUA_VERSION_NUM 504" in lua.h, which Lua 5.5 computes from
+-- its major and minor numbers: such a LuaRocks cannot build for 5.5.
+local function luarocks_refuses()
+  local incdir = os.getenv("LUA_INCDIR") or ("/usr/include/lua" .. V)
+  local header = helpers.readfile(incdir .. "/lua.h")
+  local literal = header:match("#define%s+LUA_VERSION_NUM%s+%d+")
+  local major, minor = helpers.sh("luarocks --version"):match("(%d+)%.(%d+)")
+  local old = major and (tonumber(major) < 3 or tonumber(major) == 3 and tonumber(minor) < 12)
+  if header ~= "" and not literal and old then
+    return ("this LuaRocks (%s.%s) cannot read Lua %s's lua.h: it needs a literal LUA_VERSION_NUM")
+      :format(major, minor, V)
+  end
+end
+
 describe("packaging", function()
   it("make install puts the two files under PREFIX and DESTDIR", function()
     local dest = tmpdir()
-    local out, ok = helpers.sh((TOOL .. "make -s -C %s install DESTDIR=%s PREFIX=/opt/x BUILD=%s")
-      :format(helpers.ROOT, dest, helpers.BUILD))
+    local out, ok = helpers.sh((TOOL .. "make -s -C %s install DESTDIR=%s PREFIX=/opt/x BUILD=%s LUA_VERSION=%s")
+      :format(helpers.ROOT, dest, helpers.BUILD, V))
     assert.is_true(ok, out)
-    local share, lib = dest .. "/opt/x/share/lua/5.4", dest .. "/opt/x/lib/lua/5.4"
+    local share, lib = dest .. "/opt/x/share/lua/" .. V, dest .. "/opt/x/lib/lua/" .. V
     assert.equal("1\t" .. lib .. "/signal/core.so\n", use(share, lib))
     helpers.sh("rm -rf " .. dest)
   end)
 
-  it("luarocks make of the rockspec builds and installs offline", function()
+  local refused = luarocks_refuses()
+  local luarocks_it = refused and function(name) pending(name .. ": " .. refused) end or it
+  luarocks_it("luarocks make of the rockspec builds and installs offline", function()
     local work, tree = tmpdir(), tmpdir()
     -- a copy, since luarocks make builds inside the tree it is given
-    local out, ok = helpers.sh(("cd %s && " .. TOOL .. "cp -r lua src rockspec %s"):format(helpers.ROOT, work))
+    local out, ok = helpers.sh(("cd %s && " .. TOOL .. "cp -r Makefile lua src rockspec %s"):format(helpers.ROOT, work))
     assert.is_true(ok, out)
-    out, ok = helpers.sh(("cd %s && " .. TOOL .. "luarocks --lua-version=5.4 make --tree=%s rockspec/pysignal-0.1.0-1.rockspec")
-      :format(work, tree))
+    -- a Lua built from source (make test-matrix) is named by its prefix
+    local dir = os.getenv("SIGNAL_LUA_DIR")
+    out, ok = helpers.sh(("cd %s && " .. TOOL .. "luarocks --lua-version=%s %s make --tree=%s rockspec/pysignal-0.1.0-1.rockspec")
+      :format(work, V, dir and "--lua-dir=" .. dir or "", tree))
     assert.is_true(ok, out)
-    local share, lib = tree .. "/share/lua/5.4", tree .. "/lib/lua/5.4"
+    local share, lib = tree .. "/share/lua/" .. V, tree .. "/lib/lua/" .. V
     assert.equal("1\t" .. lib .. "/signal/core.so\n", use(share, lib))
+    -- built with the Makefile's warnings, in build/, not among the sources
+    assert.matches("%-Wall %-Wextra", out)
+    assert.equal("", helpers.sh(("cd %s && find . -name '*.o' -not -path './build/*'"):format(work)))
     helpers.sh(("rm -rf %s %s"):format(work, tree))
   end)
 end)

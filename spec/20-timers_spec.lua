@@ -1,13 +1,14 @@
--- SPEC §2-§3, issue 3: alarm, the interval timers, sleep and pause,
--- with real timers and a wall clock (LuaSocket's gettime). Bounds are
--- generous: a test checks that a thing happens and in what order, never
--- how fast.
+-- alarm, the interval timers, sleep and pause, with real timers and a
+-- wall clock (LuaSocket's gettime). Bounds are generous: a test checks
+-- that a thing happens and in what order, never how fast.
 
 local signal = require "signal"
 local helpers = require "helpers"
-local socket = require "socket"
 
-local now = socket.gettime
+teardown(helpers.cleanup)  -- the files of the processes it spawned
+
+local now = helpers.now
+local counter, spin, disarmed = helpers.counter, helpers.spin, helpers.disarmed
 local REAL, VIRTUAL, PROF = signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF
 local ALRM, VTALRM, PROFSIG = signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF
 local USR1, USR2 = signal.SIGUSR1, signal.SIGUSR2
@@ -25,37 +26,7 @@ local function run(script, limit)
   return out, ok, how, code
 end
 
--- A to-be-closed guard that disarms every timer. Declared after the
--- handler scopes, it closes first: no timer outlives its handler.
-local function disarmed()
-  return setmetatable({}, { __close = function()
-    signal.setitimer(REAL, 0)
-    signal.setitimer(VIRTUAL, 0)
-    signal.setitimer(PROF, 0)
-  end })
-end
-
--- A handler that counts its calls and records when they came.
-local function counter()
-  local c = { n = 0, at = {} }
-  c.handler = function(signo)
-    c.n = c.n + 1
-    c.at[c.n] = now()
-    c.signo = signo
-  end
-  return c
-end
-
--- Spins (using CPU, as the virtual and profiling timers need) until
--- pred() or `limit` wall-clock seconds pass.
-local function spin(pred, limit)
-  local deadline = now() + (limit or 10)
-  local x = 0
-  while not pred() and now() < deadline do x = x + 1 end
-  return pred()
-end
-
--- An ItimerError message starts with "ItimerError:" (SPEC §4), with no
+-- An ItimerError message starts with "ItimerError:", with no
 -- position before it, so it is compared whole (has_error would strip a
 -- position); a message starting with "^" is a pattern (NaN prints as
 -- "nan" or "-nan"). Other messages are luaL_argerror's, with has_error.
@@ -298,26 +269,34 @@ describe("sleep", function()
     local d <close> = disarmed()
     local t0 = now()
     signal.setitimer(REAL, 0.15)
-    signal.sleep(0.6)
+    signal.sleep(1.5)
     local took = now() - t0
     assert.equal(1, c.n)
     -- the handler ran when the signal came, well before the sleep ended
-    assert.is_true(c.at[1] - t0 >= 0.14 and c.at[1] < t0 + took - 0.1,
+    assert.is_true(c.at[1] - t0 >= 0.14 and c.at[1] < t0 + took - 0.5,
       ("handler at %.3f, sleep ended at %.3f"):format(c.at[1] - t0, took))
-    assert.is_true(took >= 0.55 and took < 5, "took " .. took)
+    assert.is_true(took >= 1.45 and took < 6, "took " .. took)
   end)
 
   it("sleeps on through many deliveries", function()
+    -- Each sleep lasts as long as asked, however many deliveries it
+    -- sees; a loaded machine may merge the timer's signals, so sleeps
+    -- are tried until one has seen three.
     local c = counter()
     local h <close> = signal.scoped(ALRM, c.handler)
     local d <close> = disarmed()
-    local t0 = now()
-    signal.setitimer(REAL, 0.02, 0.02)
-    signal.sleep(0.4)
-    local took = now() - t0
-    signal.setitimer(REAL, 0)
-    assert.is_true(c.n >= 3, "deliveries: " .. c.n)
-    assert.is_true(took >= 0.39 and took < 5, "took " .. took)
+    local most = 0
+    for _ = 1, 50 do
+      local n0, t0 = c.n, now()
+      signal.setitimer(REAL, 0.02, 0.02)
+      signal.sleep(0.4)
+      local took, n = now() - t0, c.n - n0
+      signal.setitimer(REAL, 0)
+      assert.is_true(took >= 0.39 and took < 5, "took " .. took)
+      most = math.max(most, n)
+      if most >= 3 then break end
+    end
+    assert.is_true(most >= 3, "deliveries in a sleep: " .. most)
   end)
 
   it("ends with a handler's error, which propagates", function()
@@ -424,23 +403,31 @@ describe("pause", function()
       local signal = require "signal"
       local socket = require "socket"
       local n, at = 0, nil
-      signal.signal("SIGALRM", function() n = n + 1; at = socket.gettime() end)
+      signal.signal("SIGALRM", function() n = n + 1; at = at or socket.gettime() end)
       local t0 = socket.gettime()
-      signal.setitimer(signal.ITIMER_REAL, 0.2)
+      -- periodic: should the first tick come before pause starts (and
+      -- be handled there), the next one wakes it
+      signal.setitimer(signal.ITIMER_REAL, 0.2, 0.2)
       signal.pause()
       local t1 = socket.gettime()
-      print(n, at - t0 >= 0.19, t1 >= at, t1 - t0 < 10)
+      signal.setitimer(signal.ITIMER_REAL, 0)
+      print(n >= 1, at - t0 >= 0.19, t1 >= at, t1 - t0 < 10)
     ]])
-    assert.equal("1\ttrue\ttrue\ttrue\n", out)
+    assert.equal("true\ttrue\ttrue\ttrue\n", out)
     assert.is_true(ok)
   end)
 
   it("propagates a handler's error", function()
     local out, ok = run([[
       local signal = require "signal"
-      signal.signal("SIGALRM", function() error("from the handler", 0) end)
-      signal.setitimer(signal.ITIMER_REAL, 0.1)
-      print(pcall(signal.pause))
+      signal.signal("SIGALRM", function()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        error("from the handler", 0)
+      end)
+      print(pcall(function()
+        signal.setitimer(signal.ITIMER_REAL, 0.1, 0.1)  -- as above
+        signal.pause()
+      end))
     ]])
     assert.equal("false\tfrom the handler\n", out)
     assert.is_true(ok)
@@ -452,8 +439,24 @@ describe("pause", function()
       local helpers = require "helpers"
       local got
       signal.signal("SIGUSR1", function(n) got = n end)
-      helpers.send_from_child(signal.getpid(), "SIGUSR1", 1, 0.2)
+      -- Another process sends SIGUSR1 every 0.1 s until this one says it
+      -- woke (one may come before pause starts, and be handled there; a
+      -- later one wakes it). This one waits for the sender to exit, so
+      -- the sender never signals a process that is gone.
+      local flag = helpers.tempname()
+      os.remove(flag)
+      local sender = helpers.spawn_lua(([=[
+        local signal = require "signal"
+        for _ = 1, 150 do
+          if io.open(%q) then break end
+          signal.kill(%d, "SIGUSR1")
+          signal.sleep(0.1)
+        end
+      ]=]):format(flag, signal.getpid()))
       signal.pause()
+      assert(io.open(flag, "w")):close()
+      helpers.wait_until(function() return helpers.gone(sender) end, 20)
+      helpers.cleanup()
       print(got)
     ]])
     assert.equal(USR1 .. "\n", out)

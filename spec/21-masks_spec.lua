@@ -1,46 +1,27 @@
--- SPEC §2-§3, §5.7-§5.9, issue 3: the signal mask (pthread_sigmask,
--- sigpending, blocked), pthread_kill, siginterrupt, the scoped forms,
--- and the mask that Lua handlers run with.
+-- The signal mask (pthread_sigmask, sigpending, blocked), pthread_kill,
+-- siginterrupt, the scoped forms, and the mask that Lua handlers run
+-- with: the program's own, never the C handler's nor a wait's.
 
 local signal = require "signal"
 local helpers = require "helpers"
-local socket = require "socket"
 
-local now = socket.gettime
+teardown(helpers.cleanup)  -- the files of the processes it spawned
+
+local now = helpers.now
+local mask, counter, disarmed = helpers.mask, helpers.counter, helpers.disarmed
 local USR1, USR2, ALRM, WINCH = signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGWINCH
 local BLOCK, UNBLOCK, SETMASK = signal.SIG_BLOCK, signal.SIG_UNBLOCK, signal.SIG_SETMASK
 local REAL = signal.ITIMER_REAL
 
--- The mask in force; an empty set only reads it.
-local function mask()
-  return signal.pthread_sigmask(BLOCK, {})
-end
-
-local function counter()
-  local c = { n = 0 }
-  c.handler = function(signo) c.n = c.n + 1; c.signo = signo end
-  return c
-end
-
-local function disarmed()
-  return setmetatable({}, { __close = function() signal.setitimer(REAL, 0) end })
-end
-
-local initial = mask()
-
 -- Every test leaves the mask as it found it and USR1/USR2 at SIG_DFL
 -- (nothing here is sent to them unless a handler is in place).
-local function restore()
-  signal.pthread_sigmask(SETMASK, initial)
-  signal.signal(USR1, signal.SIG_DFL)
-  signal.signal(USR2, signal.SIG_DFL)
-end
+local restore = helpers.restore
 
 describe("pthread_sigmask", function()
   after_each(restore)
 
   it("returns the previous mask as an ascending array; an empty set only reads it", function()
-    assert.same({}, initial)  -- the runner blocks nothing
+    assert.same({}, helpers.INITIAL_MASK)  -- the runner blocks nothing
     assert.same({}, signal.pthread_sigmask(BLOCK, { USR2 }))
     assert.same({ USR2 }, signal.pthread_sigmask(BLOCK, { "SIGUSR1", WINCH }))
     assert.same({ USR1, USR2, WINCH }, mask())

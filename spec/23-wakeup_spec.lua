@@ -1,12 +1,15 @@
--- SPEC §2-§3, issue 3: set_wakeup_fd and pollfd, read back through real
+-- set_wakeup_fd and pollfd, read back through real
 -- sockets (LuaSocket, whose sockets are non-blocking) and waking
 -- LuaSocket's select.
 
 local signal = require "signal"
 local helpers = require "helpers"
+
+teardown(helpers.cleanup)  -- the files of the processes it spawned
 local socket = require "socket"
 
-local now = socket.gettime
+local now = helpers.now
+local counter = helpers.counter
 local USR1, USR2, WINCH = signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH
 local ME = signal.getpid()
 
@@ -39,12 +42,6 @@ local function fdof(path)
   for fd, target in listing:gmatch("(%d+) %-> ([^\n]+)") do
     if target == path then return tonumber(fd) end
   end
-end
-
-local function counter()
-  local c = { n = 0, got = {} }
-  c.handler = function(signo) c.n = c.n + 1; c.got[c.n] = signo end
-  return c
 end
 
 describe("set_wakeup_fd", function()

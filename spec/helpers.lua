@@ -1,18 +1,52 @@
 -- Shared helpers for the specs: child Lua processes that use the
--- module as built in build/, and polling with generous time limits.
+-- module as built in build/, polling with generous time limits, and
+-- the small tools several spec files need (counting handlers, the
+-- signal mask, timers disarmed at the end of a block).
 
 local signal = require "signal"
 
 local helpers = {}
 
-helpers.LUA = os.getenv("LUA") or "lua5.4"
+-- The interpreter the suite runs under (spec/run.sh exports it), and
+-- the command that starts a child: the same, under $LUA_WRAPPER if set
+-- (make valgrind).
+helpers.LUA_BIN = os.getenv("LUA") or "lua5.4"
+local wrapper = os.getenv("LUA_WRAPPER")
+helpers.LUA = (wrapper and wrapper ~= "" and wrapper .. " " or "") .. helpers.LUA_BIN
 helpers.ROOT = assert(io.popen("pwd"):read("l"))
 -- where the module and the test hosts were built (make sanitize uses another)
 helpers.BUILD = helpers.ROOT .. "/" .. (os.getenv("SIGNAL_BUILD") or "build")
 
-local env = ("LUA_PATH_5_4='%s/lua/?.lua;%s/spec/?.lua;;' LUA_CPATH_5_4='%s/?.so;;'")
-  :format(helpers.ROOT, helpers.ROOT, helpers.BUILD)
+-- Lua 5.4 reads LUA_PATH_5_4, Lua 5.5 LUA_PATH_5_5: the children run
+-- the same version as this interpreter.
+helpers.LUAV = _VERSION:match("%d+%.%d+")
+local SUFFIX = helpers.LUAV:gsub("%.", "_")
+helpers.PATH_VAR, helpers.CPATH_VAR = "LUA_PATH_" .. SUFFIX, "LUA_CPATH_" .. SUFFIX
+
+-- Children find the module as built and the helpers first, then what
+-- this process was given (make test-matrix gives its own trees), or
+-- else the interpreter's default path (";;").
+local function after(var)
+  local inherited = os.getenv(var)
+  return inherited and inherited ~= "" and ";" .. inherited or ";;"
+end
+local env = ("%s='%s/lua/?.lua;%s/spec/?.lua%s' %s='%s/?.so%s'")
+  :format(helpers.PATH_VAR, helpers.ROOT, helpers.ROOT, after(helpers.PATH_VAR),
+          helpers.CPATH_VAR, helpers.BUILD, after(helpers.CPATH_VAR))
 helpers.ENV = env
+
+-- A wall clock with sub-second precision, for measuring how long a
+-- thing took (busy-loop deadlines, the time a sleep lasted). LuaSocket
+-- is loaded at the first use, not with the helpers: it ignores SIGPIPE
+-- when it loads, which the processes the specs start would inherit.
+local gettime
+function helpers.now()
+  gettime = gettime or require("socket").gettime
+  return gettime()
+end
+
+-- Temporary files of spawned processes, removed by helpers.cleanup().
+local temps = {}
 
 local function writetemp(content)
   local name = os.tmpname()
@@ -45,15 +79,34 @@ function helpers.sh(cmd)
 end
 
 --- Starts a Lua script in the background. Returns its pid and the name
--- of the file that collects its output.
+-- of the file that collects its output. Both temporary files (the
+-- script and the output) stay until helpers.cleanup(), which every spec
+-- file that spawns calls in a teardown: the process may still read its
+-- script, and the spec its output, until the end of the test.
 function helpers.spawn_lua(script, args)
   local file = writetemp(script)
-  local out = os.tmpname()
+  temps[#temps + 1] = file
+  local out = helpers.tempname()
   local p = assert(io.popen(("%s %s %s %s >%s 2>&1 & echo $!")
     :format(env, helpers.LUA, file, args or "", out)))
   local pid = tonumber(p:read("l"))
   p:close()
   return pid, out
+end
+
+--- A name for a temporary file that helpers.cleanup() removes.
+function helpers.tempname()
+  local name = os.tmpname()
+  temps[#temps + 1] = name
+  return name
+end
+
+--- Removes the temporary files of every process spawn_lua started.
+function helpers.cleanup()
+  for i = #temps, 1, -1 do
+    os.remove(temps[i])
+    temps[i] = nil
+  end
 end
 
 function helpers.readfile(name)
@@ -64,15 +117,27 @@ function helpers.readfile(name)
   return s
 end
 
---- Polls pred() every 10 ms until it returns a true value or `timeout`
--- seconds (default 20) pass; returns its last value.
+--- Polls pred() every 10 ms until it returns a true value or at least
+-- `timeout` seconds (default 20) have passed; returns its last value.
+-- signal.sleep sleeps at least as long as asked, so the polls span at
+-- least `timeout` seconds, however slow the machine.
 function helpers.wait_until(pred, timeout)
-  local deadline = os.time() + (timeout or 20)
-  repeat
+  local STEP = 0.01
+  for _ = 1, math.ceil((timeout or 20) / STEP) do
     local v = pred()
     if v then return v end
-    signal.sleep(0.01)
-  until os.time() > deadline
+    signal.sleep(STEP)
+  end
+  return pred()
+end
+
+--- Spins (using CPU: a delivery must land in running Lua code, and the
+-- virtual and profiling timers count CPU time) until pred() returns a
+-- true value or `limit` seconds (default 20) of wall-clock time pass;
+-- returns pred().
+function helpers.spin(pred, limit)
+  local deadline = helpers.now() + (limit or 20)
+  while not pred() and helpers.now() < deadline do end
   return pred()
 end
 
@@ -92,6 +157,77 @@ function helpers.send_from_child(pid, sig, count, delay)
   local sender = tonumber(p:read("l"))
   p:close()
   return sender, out
+end
+
+--- The C library's own signal values, as the host_values program
+-- built beside the module prints them (glibc and musl differ): a table
+-- with .names (name -> number of every SIG* name it defines), .SIGRTMIN,
+-- .SIGRTMAX, .NSIG, .valid (what sigfillset fills, ascending) and
+-- .strsignal32 (its text for signal 32).
+local platform
+function helpers.platform()
+  if platform then return platform end
+  local out, ok = helpers.sh(("exec %s/host_values"):format(helpers.BUILD))
+  assert(ok, out)
+  platform = { names = {}, valid = {} }
+  for line in out:gmatch("[^\n]+") do
+    local key, rest = line:match("^(%S+) ?(.*)$")
+    if key == "valid" then
+      for n in rest:gmatch("%d+") do platform.valid[#platform.valid + 1] = tonumber(n) end
+    elseif key == "strsignal32" then
+      platform.strsignal32 = rest
+    elseif key == "SIGRTMIN" or key == "SIGRTMAX" or key == "NSIG" then
+      platform[key] = tonumber(rest)
+    else
+      platform.names[key] = tonumber(rest)
+    end
+  end
+  return platform
+end
+
+--- True when this interpreter runs on musl rather than glibc.
+function helpers.musl()
+  return helpers.readfile("/proc/self/maps"):find("musl") ~= nil
+end
+
+--- A handler that counts its calls: c.n calls, c.got[i] the signal
+-- number and c.at[i] the time of call i, c.signo the last signal.
+function helpers.counter()
+  local c = { n = 0, got = {}, at = {} }
+  c.handler = function(signo)
+    c.n = c.n + 1
+    c.got[c.n] = signo
+    c.at[c.n] = helpers.now()
+    c.signo = signo
+  end
+  return c
+end
+
+--- The signal mask in force (an empty set only reads it).
+function helpers.mask()
+  return signal.pthread_sigmask(signal.SIG_BLOCK, {})
+end
+
+-- The mask the runner started with, which restore() puts back.
+helpers.INITIAL_MASK = helpers.mask()
+
+--- Puts back the runner's mask and SIG_DFL for SIGUSR1 and SIGUSR2,
+-- the signals the specs install handlers for: an after_each.
+function helpers.restore()
+  signal.pthread_sigmask(signal.SIG_SETMASK, helpers.INITIAL_MASK)
+  signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+  signal.signal(signal.SIGUSR2, signal.SIG_DFL)
+end
+
+--- A to-be-closed guard that disarms the three interval timers.
+-- Declared after the handler scopes, it closes first: no timer
+-- outlives its handler.
+function helpers.disarmed()
+  return setmetatable({}, { __close = function()
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+    signal.setitimer(signal.ITIMER_PROF, 0)
+  end })
 end
 
 return helpers

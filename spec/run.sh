@@ -1,11 +1,14 @@
 #!/bin/sh
-# Runs the busted suite under Lua 5.4 (Debian's busted script starts
-# with "#!/usr/bin/env lua", which may be another version) against the
-# module built in $SIGNAL_BUILD (default build/). Extra arguments go to
-# busted. $LUA_WRAPPER (e.g. valgrind) runs the suite's interpreter.
+# Runs the busted suite under the interpreter $LUA (default lua5.4:
+# Debian's busted script starts with "#!/usr/bin/env lua", which may be
+# another version) against the module built in $SIGNAL_BUILD (default
+# build/). $BUSTED is the busted script (default: the one on the PATH).
+# Extra arguments go to busted. $LUA_WRAPPER (e.g. valgrind) runs the
+# suite's interpreter and every Lua process the specs start.
 cd "$(dirname "$0")/.." || exit 1
-BUSTED=$(command -v busted) || { echo "busted not found" >&2; exit 1; }
+BUSTED=${BUSTED:-$(command -v busted)} || { echo "busted not found" >&2; exit 1; }
+LUA=${LUA:-lua5.4}
 SIGNAL_BUILD=${SIGNAL_BUILD:-build}
-export SIGNAL_BUILD LUA_WRAPPER
-exec $LUA_WRAPPER lua5.4 "$BUSTED" --output=spec/support/summary.lua \
+export LUA SIGNAL_BUILD LUA_WRAPPER
+exec $LUA_WRAPPER "$LUA" "$BUSTED" --output=spec/support/summary.lua \
   --cpath="./$SIGNAL_BUILD/?.so" "$@" spec

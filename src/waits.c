@@ -14,7 +14,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lua.h"
 #include "lauxlib.h"
@@ -131,6 +133,17 @@ double lsig_monotonic (void) {
 
 
 /*
+** The system call, not the C library's sigtimedwait/sigwaitinfo: musl's
+** wrappers retry on EINTR themselves, so a handler would never run
+** during the wait and each retry would start the timeout anew.
+*/
+static int rawwait (const sigset_t *set, siginfo_t *info,
+                    const struct timespec *ts) {
+  return (int)syscall(SYS_rt_sigtimedwait, set, info, ts, _NSIG / 8);
+}
+
+
+/*
 ** Shared by sigwaitinfo and sigtimedwait (timeout < 0: none). A wait
 ** interrupted by another signal runs its handler, whose error ends
 ** the wait, and goes on for the time left (PEP 475).
@@ -141,11 +154,11 @@ static int waitinfo (lua_State *L, const sigset_t *set, double timeout) {
     siginfo_t info;
     int signo;
     if (timeout < 0)
-      signo = sigwaitinfo(set, &info);
+      signo = rawwait(set, &info, NULL);
     else {
       double left = deadline - lsig_monotonic();
       struct timespec ts = lsig_timespec(left > 0 ? left : 0);
-      signo = sigtimedwait(set, &info, &ts);
+      signo = rawwait(set, &info, &ts);
     }
     if (signo > 0)
       return pushsiginfo(L, &info);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages a task needs when they are missing.
-#   tools/deps.sh build|test|valgrind|bench|demo|doc|lint
-# On a machine without apt-get it only says what is missing.
+#   tools/deps.sh build|test|valgrind|bench|demo|doc|lint|matrix
+# It says which packages it installs and why before it runs apt-get
+# (through sudo when not root). On a machine without apt-get it only
+# says what is missing.
 set -e
 
 want="lua5.4 liblua5.4-dev gcc make"
@@ -12,7 +14,28 @@ case "$1" in
   demo) want="$want lua-socket" ;;
   doc) want="$want lua-ldoc lua-markdown" ;;
   lint) want="$want lua-check" ;;
+  matrix) want="$want lua-busted lua-socket luarocks python3 musl-tools" ;;
 esac
+
+# What each package is for, said before anything is installed.
+why() {
+  case "$1" in
+    lua5.4) echo "the Lua 5.4 interpreter" ;;
+    liblua5.4-dev) echo "Lua 5.4's headers, to build the module" ;;
+    gcc|make) echo "to build the module" ;;
+    lua-busted) echo "busted, the test runner" ;;
+    lua-socket) echo "LuaSocket: the specs' clock and sockets" ;;
+    luarocks) echo "the packaging spec installs the rock" ;;
+    python3) echo "the specs compare with Python's signal module" ;;
+    valgrind) echo "make valgrind" ;;
+    lua5.3|lua-posix|lua-luv|lua-cqueues) echo "a peer the benchmark measures" ;;
+    lua-ldoc|lua-markdown) echo "LDoc, for make doc" ;;
+    lua-check) echo "luacheck, for make lint" ;;
+    musl-tools) echo "musl-gcc, for the musl build of make test-matrix" ;;
+    *) echo "needed by '$task'" ;;
+  esac
+}
+task=${1:-build}
 
 missing=
 for pkg in $want; do
@@ -24,13 +47,15 @@ case "$missing" in *python3*) command -v python3 >/dev/null 2>&1 &&
   missing=$(echo "$missing" | sed 's/ python3//') ;; esac
 [ -z "$missing" ] && exit 0
 
+echo "deps: '$task' needs these Debian packages, which are not installed:" >&2
+for pkg in $missing; do echo "deps:   $pkg: $(why "$pkg")" >&2; done
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "deps: please install:$missing" >&2
+  echo "deps: please install them (no apt-get here)" >&2
   exit 0
 fi
 sudo=
 [ "$(id -u)" -ne 0 ] && sudo=sudo
-echo "deps: installing$missing" >&2
+echo "deps: installing them: ${sudo:+sudo }apt-get update; ${sudo:+sudo }apt-get install$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >&2
 # shellcheck disable=SC2086

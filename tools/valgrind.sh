@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.." || exit 1
 logs="$PWD/build/valgrind"
 rm -rf "$logs" && mkdir -p "$logs"
 vg="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --log-file=$logs/vg.%p"
-LUA="$vg lua5.4" LUA_WRAPPER="$vg" sh spec/run.sh
+LUA_WRAPPER="$vg" sh spec/run.sh
 status=$?
 bad=$(grep -l "ERROR SUMMARY: [1-9]\|definitely lost: [1-9]\|Invalid \(read\|write\)\|uninitialised" "$logs"/vg.* 2>/dev/null)
 if [ -n "$bad" ]; then

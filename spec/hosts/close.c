@@ -6,6 +6,8 @@
 ** The module is found through LUA_PATH_5_4 and LUA_CPATH_5_4.
 */
 
+#define _POSIX_C_SOURCE 200809L  /* struct sigaction under -std=c11 */
+
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>

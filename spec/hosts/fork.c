@@ -3,6 +3,8 @@
 ** forks belongs to the parent only: the child handles none.
 */
 
+#define _POSIX_C_SOURCE 200809L  /* fork and waitpid under -std=c11 */
+
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
