@@ -8,33 +8,9 @@ local socket = require "socket"
 local wait_until = helpers.wait_until
 local readfile = helpers.readfile
 
--- Starts examples/NAME with ARGS in the background. The shell that
--- starts it stays to collect its exit status, so a spec can tell an
--- exit 0 from a death by SIGKILL.
+-- Starts examples/NAME with ARGS in the background (helpers.start).
 local function start(name, args)
-  local base = os.tmpname()
-  local out, pidfile, statusfile = base .. ".out", base .. ".pid", base .. ".status"
-  local cmd = ("( %s %s examples/%s %s >%s 2>&1 & echo $! >%s; wait $!; echo $? >%s )"
-               .. " >/dev/null 2>&1 &")
-    :format(helpers.ENV, helpers.LUA, name, args or "", out, pidfile, statusfile)
-  assert(os.execute(cmd))
-  local pid = assert(wait_until(function() return tonumber(readfile(pidfile)) end),
-                     "the example did not start")
-  local p = { pid = pid }
-  function p.output() return readfile(out) end
-  function p.status() return tonumber(readfile(statusfile)) end
-  function p.await(pattern, timeout)
-    return wait_until(function() return p.output():match(pattern) end, timeout)
-  end
-  -- Its exit status once it has exited, or nil after `timeout` seconds.
-  function p.wait(timeout) return wait_until(p.status, timeout) end
-  function p.send(sig) assert(signal.kill(pid, sig)) end
-  function p.cleanup()
-    if not p.status() then signal.kill(pid, "SIGKILL") end
-    p.wait(5)
-    os.remove(base); os.remove(out); os.remove(pidfile); os.remove(statusfile)
-  end
-  return p
+  return helpers.start(("examples/%s %s"):format(name, args or ""))
 end
 
 -- Asserts that `patterns` (Lua patterns) match lines of `text` in order.

@@ -12,30 +12,10 @@ local socket = require "socket"
 local wait_until = helpers.wait_until
 local readfile = helpers.readfile
 
--- Starts `cmd` (a Lua script and its arguments) in the background; the
--- shell that starts it stays to collect its exit status.
+-- Starts `cmd` (a Lua script and its arguments) in the background,
+-- with the paths of the event-loop libraries (helpers.start).
 local function start(cmd)
-  local base = os.tmpname()
-  local out, pidfile, statusfile = base .. ".out", base .. ".pid", base .. ".status"
-  assert(os.execute(("( %s %s %s >%s 2>&1 & echo $! >%s; wait $!; echo $? >%s )"
-                     .. " >/dev/null 2>&1 &")
-    :format(deps.ENV, helpers.LUA, cmd, out, pidfile, statusfile)))
-  local pid = assert(wait_until(function() return tonumber(readfile(pidfile)) end),
-                     "it did not start")
-  local p = { pid = pid }
-  function p.output() return readfile(out) end
-  function p.status() return tonumber(readfile(statusfile)) end
-  function p.await(pattern, timeout)
-    return wait_until(function() return p.output():match(pattern) end, timeout)
-  end
-  function p.wait(timeout) return wait_until(p.status, timeout) end
-  function p.send(sig) assert(signal.kill(pid, sig)) end
-  function p.cleanup()
-    if not p.status() then signal.kill(pid, "SIGKILL") end
-    p.wait(5)
-    os.remove(base); os.remove(out); os.remove(pidfile); os.remove(statusfile)
-  end
-  return p
+  return helpers.start(cmd, deps.ENV)
 end
 
 -- SIGTERM, then SIGKILL after `grace` seconds: the exit status, 137 if

@@ -151,7 +151,7 @@ end
 -- returns the sender's pid and output file.
 function helpers.send_from_child(pid, sig, count, delay)
   local signo = type(sig) == "number" and sig or signal[sig]
-  local out = os.tmpname()
+  local out = helpers.tempname()
   local p = assert(io.popen(("%s/host_sigqueue %d %d %d %g >%s 2>&1 & echo $!")
     :format(helpers.BUILD, pid, signo, count or 1, delay or 0, out)))
   local sender = tonumber(p:read("l"))
@@ -228,6 +228,38 @@ function helpers.disarmed()
     signal.setitimer(signal.ITIMER_VIRTUAL, 0)
     signal.setitimer(signal.ITIMER_PROF, 0)
   end })
+end
+
+--- Starts `cmd` (a Lua script and its arguments, run by the suite's
+-- interpreter with `env`, default helpers.ENV) in the background. The
+-- shell that starts it stays to collect its exit status, so that a
+-- spec can tell an exit 0 from a death by SIGKILL. Returns a table:
+-- pid, output(), status(), await(pattern [, timeout]), wait([timeout]),
+-- send(sig) and cleanup(), which kills what is left and removes the
+-- files.
+function helpers.start(cmd, env_)
+  local base = os.tmpname()
+  local out, pidfile, statusfile = base .. ".out", base .. ".pid", base .. ".status"
+  assert(os.execute(("( %s %s %s >%s 2>&1 & echo $! >%s; wait $!; echo $? >%s )"
+                     .. " >/dev/null 2>&1 &")
+    :format(env_ or env, helpers.LUA, cmd, out, pidfile, statusfile)))
+  local pid = assert(helpers.wait_until(function() return tonumber(helpers.readfile(pidfile)) end),
+                     "it did not start")
+  local p = { pid = pid }
+  function p.output() return helpers.readfile(out) end
+  function p.status() return tonumber(helpers.readfile(statusfile)) end
+  function p.await(pattern, timeout)
+    return helpers.wait_until(function() return p.output():match(pattern) end, timeout)
+  end
+  -- Its exit status once it has exited, or nil after `timeout` seconds.
+  function p.wait(timeout) return helpers.wait_until(p.status, timeout) end
+  function p.send(sig) assert(signal.kill(pid, sig)) end
+  function p.cleanup()
+    if not p.status() then signal.kill(pid, "SIGKILL") end
+    p.wait(5)
+    os.remove(base); os.remove(out); os.remove(pidfile); os.remove(statusfile)
+  end
+  return p
 end
 
 return helpers

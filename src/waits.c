@@ -100,18 +100,6 @@ static int sig_sigpending (lua_State *L) {
 }
 
 
-static int sig_sigwait (lua_State *L) {
-  sigset_t set;
-  int signo, err;
-  lsig_checkset(L, 1, &set);
-  err = sigwait(&set, &signo);
-  if (err != 0)
-    return luaL_error(L, "sigwait: %s", strerror(err));
-  lua_pushinteger(L, signo);
-  return 1;
-}
-
-
 static int pushsiginfo (lua_State *L, const siginfo_t *info) {
   lua_createtable(L, 0, 7);
   lsig_setinteger(L, "si_signo", info->si_signo);
@@ -144,50 +132,67 @@ static int rawwait (const sigset_t *set, siginfo_t *info,
 
 
 /*
-** Shared by sigwaitinfo and sigtimedwait (timeout < 0: none). A wait
-** interrupted by another signal runs its handler, whose error ends
-** the wait, and goes on for the time left (PEP 475).
+** Shared by the sigwait family (timeout < 0: none); 0 on a timeout. A
+** wait interrupted by another signal runs its handler, whose error
+** ends the wait, and goes on for the time left (PEP 475). A wake-up
+** the engine sent this thread is passed over: its delivery was counted
+** where it landed, and runs here.
 */
-static int waitinfo (lua_State *L, const sigset_t *set, double timeout) {
+static int waitinfo (lua_State *L, const sigset_t *set, double timeout,
+                     siginfo_t *info) {
   double deadline = lsig_monotonic() + timeout;
   for (;;) {
-    siginfo_t info;
     int signo;
     if (timeout < 0)
-      signo = rawwait(set, &info, NULL);
+      signo = rawwait(set, info, NULL);
     else {
       double left = deadline - lsig_monotonic();
       struct timespec ts = lsig_timespec(left > 0 ? left : 0);
-      signo = rawwait(set, &info, &ts);
+      signo = rawwait(set, info, &ts);
     }
-    if (signo > 0)
-      return pushsiginfo(L, &info);
-    if (errno == EAGAIN) {
-      luaL_pushfail(L);
+    if (signo > 0 && !lsig_takewake(info))
       return 1;
-    }
-    if (errno != EINTR)
+    if (signo < 0 && errno == EAGAIN)
+      return 0;
+    if (signo < 0 && errno != EINTR)
       return luaL_error(L, "sigwaitinfo: %s", strerror(errno));
     lsig_dispatch(L);
   }
 }
 
 
+static int sig_sigwait (lua_State *L) {
+  sigset_t set;
+  siginfo_t info;
+  lsig_checkset(L, 1, &set);
+  waitinfo(L, &set, -1, &info);
+  lua_pushinteger(L, info.si_signo);
+  return 1;
+}
+
+
 static int sig_sigwaitinfo (lua_State *L) {
   sigset_t set;
+  siginfo_t info;
   lsig_checkset(L, 1, &set);
-  return waitinfo(L, &set, -1);
+  waitinfo(L, &set, -1, &info);
+  return pushsiginfo(L, &info);
 }
 
 
 static int sig_sigtimedwait (lua_State *L) {
   sigset_t set;
+  siginfo_t info;
   double timeout;
   lsig_checkset(L, 1, &set);
   timeout = luaL_checknumber(L, 2);
   luaL_argcheck(L, timeout >= 0 && !isnan(timeout), 2,
                 "timeout must be non-negative");
-  return waitinfo(L, &set, timeout);
+  if (!waitinfo(L, &set, timeout, &info)) {
+    luaL_pushfail(L);
+    return 1;
+  }
+  return pushsiginfo(L, &info);
 }
 
 

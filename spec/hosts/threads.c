@@ -8,6 +8,8 @@
 **   move    the state starts in one worker, which ends half way through
 **           the storm; a second worker takes the state over (calling
 **           signal.check() first, as the README asks of such hosts).
+**   sigwait the Lua thread waits in sigwaitinfo for a signal that is
+**           handled too; one sent to a helper must not end the wait.
 **   latency Lua spins in a worker; another thread sends SIGUSR1 COUNT
 **           times each to the Lua thread, to a helper that computes and
 **           to a helper that sleeps, in turn, and prints the median and
@@ -141,6 +143,22 @@ static const char latency_script[] =
   "return part, function() return n, 0, 0 end\n";
 
 
+/* sigwait: the Lua thread waits for SIGUSR2 with SIGUSR1 in the set
+** too, blocked, while SIGUSR1's handler is the module's. */
+static const char sigwait_script[] =
+  "local count, ready = ...\n"
+  "local signal = require 'signal'\n"
+  "local n = 0\n"
+  "signal.signal('SIGUSR1', function() n = n + 1 end)\n"
+  "signal.pthread_sigmask(signal.SIG_BLOCK, { 'SIGUSR1', 'SIGUSR2' })\n"
+  "ready()\n"
+  "local function part()\n"
+  "  local info = signal.sigwaitinfo({ 'SIGUSR1', 'SIGUSR2' })\n"
+  "  print(('handled %d, sigwaitinfo returned %d'):format(n, info.si_signo))\n"
+  "end\n"
+  "return part, function() return n, 0, 0 end\n";
+
+
 static int lua_result[3];
 static int lua_failed;
 static lua_State *LS;
@@ -158,11 +176,12 @@ static int report (lua_State *L, int status) {
 /* Makes the state and runs the script's set-up; leaves what the
 ** script returned (part, finish) in the registry. */
 static void *setup (void *arg) {
-  int latency = arg != NULL;
+  int latency = (int)(intptr_t)arg;
   LS = luaL_newstate();
   luaL_openlibs(LS);
-  if (!report(LS, luaL_loadstring(LS, latency ? latency_script
-                                              : storm_script)))
+  const char *script = latency == 2 ? sigwait_script
+                     : latency ? latency_script : storm_script;
+  if (!report(LS, luaL_loadstring(LS, script)))
     return NULL;
   lua_pushinteger(LS, count);
   lua_pushcfunction(LS, l_ready);
@@ -213,6 +232,14 @@ static void *latency_lua (void *arg) {
   (void)arg;
   setup((void *)1);
   part((void *)(intptr_t)(3 * count));
+  return finish(NULL);
+}
+
+
+static void *sigwait_lua (void *arg) {
+  (void)arg;
+  setup((void *)2);
+  part(NULL);
   return finish(NULL);
 }
 
@@ -354,12 +381,35 @@ static int latency (void) {
 }
 
 
+/*
+** sigwait mode: a SIGUSR1 sent to a helper is counted there and wakes
+** the Lua thread, which waits in sigwaitinfo({SIGUSR1, SIGUSR2}): the
+** wait must pass over the wake-up and run the handler, then return the
+** SIGUSR2 sent to the Lua thread afterwards.
+*/
+static int sigwait_mode (void) {
+  pthread_t lua, other;
+  struct timespec settle = {0, 300000000};
+  pthread_create(&other, NULL, helper, NULL);
+  pthread_create(&lua, NULL, sigwait_lua, NULL);
+  wait_ready();
+  while (atomic_load(&helper_tid) == 0) sched_yield();
+  syscall(SYS_tgkill, getpid(), atomic_load(&helper_tid), SIGUSR1);
+  nanosleep(&settle, NULL);
+  syscall(SYS_tgkill, getpid(), atomic_load(&lua_tid), SIGUSR2);
+  pthread_join(lua, NULL);
+  atomic_store(&stop_helpers, 1);
+  pthread_join(other, NULL);
+  return lua_failed;
+}
+
+
 int main (int argc, char **argv) {
   pthread_t helpers[NHELPERS], lua;
   pid_t parent = getpid(), child;
   int i, status, ok;
   if (argc < 3) {
-    fprintf(stderr, "usage: host_threads main|worker|move|latency COUNT [lossy]\n");
+    fprintf(stderr, "usage: host_threads main|worker|move|sigwait|latency COUNT [lossy]\n");
     return 2;
   }
   mode = argv[1];
@@ -367,6 +417,7 @@ int main (int argc, char **argv) {
   lossy = argc > 3 && strcmp(argv[3], "lossy") == 0;
   if (pipe(ready_pipe) != 0) return 2;
   if (strcmp(mode, "latency") == 0) return latency();
+  if (strcmp(mode, "sigwait") == 0) return sigwait_mode();
   child = fork();
   if (child == 0) storm(parent);
   for (i = 0; i < NHELPERS; i++)
