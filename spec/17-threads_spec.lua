@@ -4,6 +4,7 @@
 -- the host from a child process with real-time and standard signals.
 
 local helpers = require "helpers"
+local signal = require "signal"
 
 local RUNS = tonumber(os.getenv("THREAD_RUNS")) or 3
 local COUNT = 20000
@@ -37,7 +38,13 @@ describe("threaded hosts", function()
     end
   end)
 
-  it("forward a delivery that lands on a helper thread to the Lua thread", function()
+  it("keep sigwaitinfo on the Lua thread from returning the wake-up of a delivery counted elsewhere", function()
+    local out, ok = helpers.sh(("exec %s/host_threads sigwait 1"):format(helpers.BUILD))
+    assert.is_true(ok, out)
+    assert.equal(("handled 1, sigwaitinfo returned %d\n"):format(signal.SIGUSR2), out)
+  end)
+
+  it("measure deliveries that land on helper threads against ones that land on the Lua thread", function()
     local out, ok = helpers.sh(("exec %s/host_threads latency 200"):format(helpers.BUILD))
     assert.is_true(ok, out)
     assert.matches("latency via a computing helper: p50 [%d.]+ us", out)
