@@ -29,7 +29,7 @@ HDR = $(wildcard src/*.h)
 OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/signal/core.so
 
-.PHONY: all module test test-gc test-stress test-matrix werror sanitize tsan test-threads valgrind install uninstall clean hosts
+.PHONY: all module test test-gc test-stress test-container test-matrix werror sanitize tsan test-threads valgrind install uninstall clean hosts
 
 all: $(MODULE) hosts
 
@@ -115,6 +115,13 @@ test-stress:
 	sh tools/deps.sh test
 	$(MAKE) all
 	sh tools/stress.sh $(STRESS_RUNS)
+
+# The suite run as a container runs it: PID 1 of a new PID namespace
+# (examples/init.lua), as root: make test-container CONTAINER_RUNS=10
+test-container:
+	sh tools/deps.sh test
+	$(MAKE) all
+	sh tools/container.sh $(CONTAINER_RUNS)
 
 # The whole suite with its interpreter and every child under valgrind.
 valgrind:
