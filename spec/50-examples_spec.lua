@@ -23,17 +23,7 @@ local function assert_in_order(text, patterns)
   end
 end
 
--- The SIGTERM-then-SIGKILL stop of systemd and Kubernetes: returns the
--- exit status, 137 if SIGKILL was needed.
-local function terminate(p, grace)
-  p.send("SIGTERM")
-  local status = p.wait(grace)
-  if not status then
-    signal.kill(p.pid, "SIGKILL")
-    status = assert(p.wait(10))
-  end
-  return status
-end
+local terminate = helpers.terminate
 
 
 describe("examples/graceful_shutdown.lua", function()

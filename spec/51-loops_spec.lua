@@ -18,17 +18,7 @@ local function start(cmd)
   return helpers.start(cmd, deps.ENV)
 end
 
--- SIGTERM, then SIGKILL after `grace` seconds: the exit status, 137 if
--- SIGKILL was needed.
-local function terminate(p, grace)
-  p.send("SIGTERM")
-  local status = p.wait(grace)
-  if not status then
-    signal.kill(p.pid, "SIGKILL")
-    status = assert(p.wait(10))
-  end
-  return status
-end
+local terminate = helpers.terminate
 
 -- The lines of an example that use the watcher, comments left out.
 local function glue(file)

@@ -262,4 +262,17 @@ function helpers.start(cmd, env_)
   return p
 end
 
+--- Stops a process helpers.start started as systemd and Kubernetes do:
+-- SIGTERM, then SIGKILL after `grace` seconds. Returns its exit status,
+-- 137 if SIGKILL was needed.
+function helpers.terminate(p, grace)
+  p.send("SIGTERM")
+  local status = p.wait(grace)
+  if not status then
+    signal.kill(p.pid, "SIGKILL")
+    status = assert(p.wait(10))
+  end
+  return status
+end
+
 return helpers
