@@ -26,10 +26,11 @@ helpers.PATH_VAR, helpers.CPATH_VAR = "LUA_PATH_" .. SUFFIX, "LUA_CPATH_" .. SUF
 -- Children find the module as built and the helpers first, then what
 -- this process was given (make test-matrix gives its own trees), or
 -- else the interpreter's default path (";;").
-local function after(var)
+function helpers.inherited(var)
   local inherited = os.getenv(var)
   return inherited and inherited ~= "" and ";" .. inherited or ";;"
 end
+local after = helpers.inherited
 local env = ("%s='%s/lua/?.lua;%s/spec/?.lua%s' %s='%s/?.so%s'")
   :format(helpers.PATH_VAR, helpers.ROOT, helpers.ROOT, after(helpers.PATH_VAR),
           helpers.CPATH_VAR, helpers.BUILD, after(helpers.CPATH_VAR))

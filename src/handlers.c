@@ -2,10 +2,7 @@
 ** Installing handlers: signal, getsignal, scoped, siginterrupt,
 ** raise_signal, default_int_handler and KeyboardInterrupt.
 **
-** A failing call leaves everything as it was: the step that can run
-** out of memory (the claim, the handler table) comes before the
-** kernel's disposition changes, and a refused disposition puts the
-** table entry back.
+** A failing call leaves everything as it was (see install).
 */
 
 #define _GNU_SOURCE
@@ -87,37 +84,35 @@ static int restarts (lua_State *L, int signo, int kind, int arg) {
 }
 
 
-/* Protected part of install: handlers[signo] = value, which may need
-** memory. Stack: signo value. */
-static int setentry (lua_State *L) {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
-  lua_pushvalue(L, 2);
-  lua_rawseti(L, -2, lua_tointeger(L, 1));
-  return 0;
+/* Pushes what the handler table holds for a handler of this kind. */
+static void pushentry (lua_State *L, int kind, int arg) {
+  if (kind == LSIG_LUA) lua_pushvalue(L, arg);
+  else lua_pushnil(L);
 }
 
 
 /*
-** Sets the handler at 'arg' (of the given kind) for signo. The claim
-** and the table entry may run out of memory, so they come first, the
-** entry under pcall so that a fresh claim can be undone; the kernel's
-** disposition changes last, and a refusal puts the entry back.
+** Sets the handler at 'arg' (of the given kind) for signo. What may run
+** out of memory comes first and changes nothing when it fails: the
+** table entry is made and put back (an integer key stays in a table
+** while its value is nil, so setting it again needs no memory), then
+** the claim, which publishes nothing until it cannot fail. The kernel's
+** disposition changes last, and a refusal undoes the rest.
 */
 static void install (lua_State *L, int signo, int kind, int arg) {
-  int fresh = lsig_claim(L);
+  int fresh;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   lua_rawgeti(L, -1, signo);  /* stack: handlers previous */
-  lua_pushcfunction(L, setentry);
-  lua_pushinteger(L, signo);
-  if (kind == LSIG_LUA) lua_pushvalue(L, arg);
-  else lua_pushnil(L);
-  if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-    if (fresh) lsig_unclaim(L);
-    lua_error(L);
-  }
+  pushentry(L, kind, arg);
+  lua_rawseti(L, -3, signo);
+  lua_pushvalue(L, -1);
+  lua_rawseti(L, -3, signo);
+  fresh = lsig_claim(L);
+  pushentry(L, kind, arg);
+  lua_rawseti(L, -3, signo);
   if (!lsig_setaction(signo, kind, restarts(L, signo, kind, arg))) {
     int e = errno;
-    lua_rawseti(L, -2, signo);  /* the key exists: this cannot fail */
+    lua_rawseti(L, -2, signo);  /* the previous entry back */
     if (fresh) lsig_unclaim(L);
     luaL_error(L, "cannot set the handler of signal %d: %s",
                signo, strerror(e));

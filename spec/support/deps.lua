@@ -12,8 +12,12 @@ local tree = helpers.ROOT .. "/build/deps/share/lua/5.4"
 deps.TREE = tree
 -- C libraries built by hand for a local run (lua-ev) go in build/deps/lib.
 local ctree = helpers.ROOT .. "/build/deps/lib/lua/5.4"
-deps.ENV = ("LUA_PATH_5_4='%s/lua/?.lua;%s/spec/?.lua;%s/?.lua;%s/?/init.lua;;' LUA_CPATH_5_4='%s/?.so;%s/?.so;;'")
-  :format(helpers.ROOT, helpers.ROOT, tree, tree, helpers.BUILD, ctree)
+-- Then what this process was given (make test-matrix gives its own
+-- trees, LuaSocket's among them), as helpers.ENV does.
+deps.ENV = ("%s='%s/lua/?.lua;%s/spec/?.lua;%s/?.lua;%s/?/init.lua%s' %s='%s/?.so;%s/?.so%s'")
+  :format(helpers.PATH_VAR, helpers.ROOT, helpers.ROOT, tree, tree,
+          helpers.inherited(helpers.PATH_VAR),
+          helpers.CPATH_VAR, helpers.BUILD, ctree, helpers.inherited(helpers.CPATH_VAR))
 
 -- Whether a child interpreter can require `name`; the libraries are
 -- not loaded into the runner itself.
