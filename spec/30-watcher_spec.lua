@@ -236,6 +236,25 @@ describe("event loops and this module together", function()
     assert.are.equal("raising\n", out)
   end)
 
+  it("getsignal then says SIG_DFL, with one warning, and the Lua handler is dropped", function()
+    if not deps.has("luv") then return pending("luv is not installed") end
+    local out, ok = deps.run_lua(PRE .. [[
+      warn("@on")
+      local uv = require "luv"
+      local h = uv.new_signal()
+      h:start("sigusr2", function() end)
+      signal.signal("SIGUSR2", function() end)
+      h:close()
+      uv.run("nowait")
+      io.stdout:setvbuf("no")
+      print(signal.getsignal("SIGUSR2"))
+      print(signal.getsignal("SIGUSR2"))
+    ]])
+    assert.is_true(ok, out)
+    assert.are.equal(("Lua warning: signal: the handler of signal %d was replaced outside "
+      .. "this module; its Lua handler is dropped\n0\n0\n"):format(signal_number("SIGUSR2")), out)
+  end)
+
   it("hazard: a signal cqueues blocks never reaches this module's handler", function()
     if not deps.has("cqueues") then return pending("cqueues is not installed") end
     local out = run [[
