@@ -6,6 +6,8 @@
 local signal = require "signal"
 local helpers = require "helpers"
 
+teardown(helpers.cleanup)  -- the files of the processes it spawned
+
 describe("robustness", function()
   it("leaves no half state when any allocation of a claiming call fails", function()
     local out, ok = helpers.sh(("exec %s/host_alloc"):format(helpers.BUILD))

@@ -32,8 +32,8 @@ end
 -- a function that stops the second.
 local function sender(sig, delay)
   local pid = helpers.send_from_child(ME, sig, 1, delay)
-  local backup = helpers.send_from_child(ME, sig, 1, 15)
-  return pid, function() signal.kill(backup, "SIGKILL") end
+  local _, _, stop_backup = helpers.send_from_child(ME, sig, 1, 15)
+  return pid, stop_backup
 end
 
 describe("the sigwait family", function()
@@ -100,7 +100,7 @@ describe("the sigwait family", function()
     -- (and after 15 s by a backup, so that a wait that runs no handler
     -- ends, and fails the test)
     local pid
-    local backup = helpers.send_from_child(ME, "SIGUSR1", 1, 15)
+    local _, _, stop_backup = helpers.send_from_child(ME, "SIGUSR1", 1, 15)
     local a = counter()
     local h <close> = signal.scoped(ALRM, function(n)
       a.handler(n)
@@ -108,7 +108,7 @@ describe("the sigwait family", function()
     end)
     signal.setitimer(REAL, 0.1)
     local info = signal.sigwaitinfo({ USR1 })
-    signal.kill(backup, "SIGKILL")
+    stop_backup()
     assert.equal(1, a.n)
     assert.equal(pid, info.si_pid)
     assert.is_true(info.si_pid ~= ME)

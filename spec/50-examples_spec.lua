@@ -2,6 +2,8 @@
 -- real signals: they are documentation, and this keeps them true.
 
 local helpers = require "helpers"
+
+teardown(helpers.cleanup)  -- the files of the processes it spawned
 local signal = require "signal"
 local socket = require "socket"
 

@@ -5,6 +5,8 @@
 -- watcher), which the README quotes.
 
 local helpers = require "helpers"
+
+teardown(helpers.cleanup)  -- the files of the processes it spawned
 local deps = require "support.deps"
 local signal = require "signal"
 local socket = require "socket"

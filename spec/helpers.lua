@@ -79,20 +79,34 @@ function helpers.sh(cmd)
   return out, ok, how, code
 end
 
---- Starts a Lua script in the background. Returns its pid and the name
--- of the file that collects its output. Both temporary files (the
--- script and the output) stay until helpers.cleanup(), which every spec
--- file that spawns calls in a teardown: the process may still read its
--- script, and the spec its output, until the end of the test.
+-- Starts the shell command `cmd` in the background, its output to a
+-- temporary file. A shell waits for it and writes its exit status when
+-- it has reaped it: until then its pid cannot be another process's, so
+-- stop() never signals a stranger. Returns its pid, the output file,
+-- stop() (SIGKILL unless it has exited) and status() (its exit status
+-- once it has exited, else nil).
+local function background(cmd)
+  local out, pidfile, statusfile = helpers.tempname(), helpers.tempname(), helpers.tempname()
+  os.remove(statusfile)
+  assert(os.execute(("( %s >%s 2>&1 & echo $! >%s; wait $!; echo $? >%s ) >/dev/null 2>&1 &")
+    :format(cmd, out, pidfile, statusfile)))
+  local pid = assert(helpers.wait_until(function() return tonumber(helpers.readfile(pidfile)) end),
+                     "it did not start")
+  local function status() return tonumber(helpers.readfile(statusfile)) end
+  local function stop() if not status() then signal.kill(pid, "SIGKILL") end end
+  return pid, out, stop, status
+end
+
+--- Starts a Lua script in the background. Returns its pid, the name of
+-- the file that collects its output, stop() and status() (see
+-- background above). The temporary files stay until helpers.cleanup(),
+-- which every spec file that spawns calls in a teardown: the process
+-- may still read its script, and the spec its output, until the end of
+-- the test.
 function helpers.spawn_lua(script, args)
   local file = writetemp(script)
   temps[#temps + 1] = file
-  local out = helpers.tempname()
-  local p = assert(io.popen(("%s %s %s %s >%s 2>&1 & echo $!")
-    :format(env, helpers.LUA, file, args or "", out)))
-  local pid = tonumber(p:read("l"))
-  p:close()
-  return pid, out
+  return background(("%s %s %s %s"):format(env, helpers.LUA, file, args or ""))
 end
 
 --- A name for a temporary file that helpers.cleanup() removes.
@@ -148,16 +162,13 @@ function helpers.gone(pid)
 end
 
 --- Another process sends `count` signals `sig` to `pid` after `delay`
--- seconds, with sigqueue, retrying while the kernel's queue is full;
--- returns the sender's pid and output file.
+-- seconds, with sigqueue, retrying while the kernel's queue is full.
+-- Returns what spawn_lua returns: the sender's pid, its output file,
+-- stop() and status().
 function helpers.send_from_child(pid, sig, count, delay)
   local signo = type(sig) == "number" and sig or signal[sig]
-  local out = helpers.tempname()
-  local p = assert(io.popen(("%s/host_sigqueue %d %d %d %g >%s 2>&1 & echo $!")
-    :format(helpers.BUILD, pid, signo, count or 1, delay or 0, out)))
-  local sender = tonumber(p:read("l"))
-  p:close()
-  return sender, out
+  return background(("%s/host_sigqueue %d %d %d %g")
+    :format(helpers.BUILD, pid, signo, count or 1, delay or 0))
 end
 
 --- The C library's own signal values, as the host_values program
@@ -232,33 +243,23 @@ function helpers.disarmed()
 end
 
 --- Starts `cmd` (a Lua script and its arguments, run by the suite's
--- interpreter with `env`, default helpers.ENV) in the background. The
--- shell that starts it stays to collect its exit status, so that a
--- spec can tell an exit 0 from a death by SIGKILL. Returns a table:
--- pid, output(), status(), await(pattern [, timeout]), wait([timeout]),
--- send(sig) and cleanup(), which kills what is left and removes the
--- files.
+-- interpreter with `env`, default helpers.ENV) in the background, as
+-- spawn_lua does. Returns a table: pid, output(), status(),
+-- await(pattern [, timeout]), wait([timeout]), send(sig) and cleanup(),
+-- which kills what is left (see background) and waits for it.
 function helpers.start(cmd, env_)
-  local base = os.tmpname()
-  local out, pidfile, statusfile = base .. ".out", base .. ".pid", base .. ".status"
-  assert(os.execute(("( %s %s %s >%s 2>&1 & echo $! >%s; wait $!; echo $? >%s )"
-                     .. " >/dev/null 2>&1 &")
-    :format(env_ or env, helpers.LUA, cmd, out, pidfile, statusfile)))
-  local pid = assert(helpers.wait_until(function() return tonumber(helpers.readfile(pidfile)) end),
-                     "it did not start")
-  local p = { pid = pid }
+  local pid, out, stop, status = background(("%s %s %s"):format(env_ or env, helpers.LUA, cmd))
+  local p = { pid = pid, status = status }
   function p.output() return helpers.readfile(out) end
-  function p.status() return tonumber(helpers.readfile(statusfile)) end
   function p.await(pattern, timeout)
     return helpers.wait_until(function() return p.output():match(pattern) end, timeout)
   end
   -- Its exit status once it has exited, or nil after `timeout` seconds.
-  function p.wait(timeout) return helpers.wait_until(p.status, timeout) end
+  function p.wait(timeout) return helpers.wait_until(status, timeout) end
   function p.send(sig) assert(signal.kill(pid, sig)) end
   function p.cleanup()
-    if not p.status() then signal.kill(pid, "SIGKILL") end
+    stop()
     p.wait(5)
-    os.remove(base); os.remove(out); os.remove(pidfile); os.remove(statusfile)
   end
   return p
 end
