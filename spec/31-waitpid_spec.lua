@@ -25,6 +25,11 @@ local function run(body)
 end
 
 
+-- ECHILD's text is the C library's: musl says "No child process".
+local function echild(out)
+  return (out:gsub("No child process%f[^%a]", "No child processes"))
+end
+
 describe("waitpid", function()
   it("has the WNOHANG, WUNTRACED and WCONTINUED of the platform", function()
     local signal = require "signal"
@@ -57,7 +62,7 @@ describe("waitpid", function()
       print(signal.waitpid(-1, signal.WNOHANG))
       print(signal.waitpid(-1))
     ]]
-    assert.are.equal("0\nsignal\t9\n" .. ("nil\twaitpid: No child processes\t10\n"):rep(2), out)
+    assert.are.equal("0\nsignal\t9\n" .. ("nil\twaitpid: No child processes\t10\n"):rep(2), echild(out))
   end)
 
   it("reports a stopped and a continued child", function()
@@ -133,7 +138,7 @@ describe("waitpid", function()
       child("sleep 0.2")
       print(signal.waitpid(-1))
     ]]
-    assert.are.equal("nil\twaitpid: No child processes\t10\n", out)
+    assert.are.equal("nil\twaitpid: No child processes\t10\n", echild(out))
   end)
 
   it("shows the trap: a SIGCHLD handler that reaps everything reaps io.popen's child", function()
@@ -147,6 +152,6 @@ describe("waitpid", function()
       while signal.waitpid(-1, signal.WNOHANG) ~= nil do signal.sleep(0.01) end
       print(p:close())
     ]]
-    assert.are.equal("hello\nnil\tNo child processes\t10\n", out)
+    assert.are.equal("hello\nnil\tNo child processes\t10\n", echild(out))
   end)
 end)
