@@ -21,14 +21,14 @@ local ERRFILE = BIN .. "/stderr.txt"
 -- over the latency rounds.
 local CFG = QUICK and {
   roundtrip_rounds = 1, roundtrip = 2000,
-  burst_rounds = 1, burst = 2000, quiet_ms = 100, limit_ms = 5000,
-  latency_rounds = 1, samples = 50, timeout_ms = 300,
+  burst_rounds = 1, burst = 2000, quiet_ms = 2000, limit_ms = 10000,
+  latency_rounds = 1, samples = 50, timeout_ms = 5000,
   idle_pairs = 1, idle_lua = 1000000, idle_py = 50000,
   memory_rounds = 1, thread_rounds = 1, thread_samples = 50,
 } or {
   roundtrip_rounds = 7, roundtrip = 100000,
-  burst_rounds = 3, burst = 100000, quiet_ms = 300, limit_ms = 30000,
-  latency_rounds = 20, samples = 250, timeout_ms = 1000,
+  burst_rounds = 3, burst = 100000, quiet_ms = 1000, limit_ms = 30000,
+  latency_rounds = 20, samples = 250, timeout_ms = 5000,
   idle_pairs = 21, idle_lua = 4000000, idle_py = 400000,
   memory_rounds = 11, thread_rounds = 5, thread_samples = 1000,
 }

@@ -159,6 +159,9 @@ static const char sigwait_script[] =
   "return part, function() return n, 0, 0 end\n";
 
 
+static pid_t sender;  /* the storm's sender, in main, worker and move */
+static int sender_status;
+
 static int lua_result[3];
 static int lua_failed;
 static lua_State *LS;
@@ -215,6 +218,9 @@ static void *finish (void *arg) {
         lua_result[i] = (int)lua_tointeger(LS, i - 3);
     }
   }
+  /* the sender may still be sending (its last SIGUSR1s come after its
+  ** last SIGRTMIN): closing first would put back SIG_DFL under it */
+  if (sender > 0) waitpid(sender, &sender_status, 0);
   lua_close(LS);
   return NULL;
 }
@@ -420,6 +426,7 @@ int main (int argc, char **argv) {
   if (strcmp(mode, "sigwait") == 0) return sigwait_mode();
   child = fork();
   if (child == 0) storm(parent);
+  sender = child;
   for (i = 0; i < NHELPERS; i++)
     pthread_create(&helpers[i], NULL, helper, NULL);
   if (strcmp(mode, "worker") == 0) {
@@ -437,7 +444,7 @@ int main (int argc, char **argv) {
   atomic_store(&stop_helpers, 1);
   for (i = 0; i < NHELPERS; i++)
     pthread_join(helpers[i], NULL);
-  waitpid(child, &status, 0);
+  status = sender_status;
   ok = !lua_failed && (lua_result[0] == count || (lossy && lua_result[0] > 0))
        && lua_result[1] >= 1
        && lua_result[1] <= count && lua_result[2] == 0
