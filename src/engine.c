@@ -40,7 +40,8 @@
 **
 ** A host that moves a state to another OS thread must call into the
 ** module on the new thread (signal.check() will do) before it runs Lua
-** code there; until then deliveries are sent to the old thread.
+** code there, with the handled signals blocked in the old one: until
+** then wake-ups go to the old thread, and deliveries wait, counted.
 */
 
 #define _GNU_SOURCE

@@ -341,7 +341,7 @@ static void report_latency (const char *what, long long *v) {
 ** SIGUSR1 sent with tgkill to the Lua thread (which spins in Lua), to
 ** a helper that computes, and to a helper that sleeps, taken in turns
 ** so that all three see the same machine. The one to the computing
-** helper is what forwarding costs; the sleeping helper must first be
+** helper is what the wake-up costs; the sleeping helper must first be
 ** woken by the kernel, as it would be for any handler.
 */
 static int latency (void) {
