@@ -4,6 +4,8 @@
 -- by a child at itself only.
 
 local helpers = require "helpers"
+
+teardown(helpers.cleanup)  -- the files of the processes it spawned
 local signal = require "signal"
 
 local wait_until = helpers.wait_until
@@ -91,17 +93,9 @@ describe("examples/suspend.lua", function()
     end
     -- In its own process group, whose parent (the waiting subshell) is
     -- in this session: a group the kernel lets SIGTSTP stop.
-    local base = os.tmpname()
-    local out, pidfile, statusfile = base .. ".out", base .. ".pid", base .. ".status"
-    finally(function()
-      os.remove(base); os.remove(out); os.remove(pidfile); os.remove(statusfile)
-    end)
-    assert(os.execute(("( %s perl -e 'setpgrp(0, 0); exec @ARGV or die' %s examples/suspend.lua 60"
-                       .. " >%s 2>&1 & echo $! >%s; wait $!; echo $? >%s ) >/dev/null 2>&1 &")
-      :format(helpers.ENV, helpers.LUA, out, pidfile, statusfile)))
-    local pid = assert(wait_until(function() return tonumber(readfile(pidfile)) end))
-    local function output() return readfile(out) end
-    local function status() return tonumber(readfile(statusfile)) end
+    local p = helpers.start("examples/suspend.lua 60", nil,
+                            "perl -e 'setpgrp(0, 0); exec @ARGV or die'")
+    local pid, output, status = p.pid, p.output, p.status
     finally(function()
       if not status() then
         signal.kill(pid, "SIGKILL")

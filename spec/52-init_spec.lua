@@ -2,6 +2,8 @@
 -- inside it is PID 1, our own process; the real PID 1 is never touched.
 
 local helpers = require "helpers"
+
+teardown(helpers.cleanup)  -- the files of the processes it spawned
 local signal = require "signal"
 
 local wait_until = helpers.wait_until
@@ -48,23 +50,15 @@ describe("examples/init.lua as a container's PID 1", function()
     if not unshare_works() then
       return pending("unshare --pid --fork --mount-proc is not permitted here (needs root)")
     end
-    local base = os.tmpname()
-    local out, pidfile, statusfile = base .. ".out", base .. ".pid", base .. ".status"
-    finally(function()
-      os.remove(base); os.remove(out); os.remove(pidfile); os.remove(statusfile)
-    end)
     local script = helpers.writetemp(MAIN)
     finally(function() os.remove(script) end)
-    assert(os.execute(("( %s " .. UNSHARE .. " %s examples/init.lua sh %s"
-                       .. " >%s 2>&1 & echo $! >%s; wait $!; echo $? >%s ) >/dev/null 2>&1 &")
-      :format(helpers.ENV, helpers.LUA, script, out, pidfile, statusfile)))
-    local unshare = assert(wait_until(function() return tonumber(readfile(pidfile)) end))
-    local function output() return readfile(out) end
+    local p = helpers.start("examples/init.lua sh " .. script, nil, UNSHARE)
+    local unshare, output, status = p.pid, p.output, p.status
     -- init is unshare's only child (unshare itself ignores SIGTERM)
     local init = assert(wait_until(function() return children(unshare)[1] end), output())
     finally(function()
-      if not tonumber(readfile(statusfile)) then signal.kill(init, "SIGKILL") end
-      wait_until(function() return tonumber(readfile(statusfile)) end, 10)
+      if not status() then signal.kill(init, "SIGKILL") end
+      wait_until(status, 10)
     end)
 
     assert.truthy(wait_until(function() return output():match("main: ready") end), output())
@@ -80,8 +74,7 @@ describe("examples/init.lua as a container's PID 1", function()
     assert.are_not.equal("Z", state(kids[1]))
 
     assert(signal.kill(init, "SIGTERM"))
-    local status = wait_until(function() return tonumber(readfile(statusfile)) end)
-    assert.are.equal(0, status, output())
+    assert.are.equal(0, wait_until(status), output())
     local text = output()
     local a = text:find("init: forwarding SIGTERM to 2", 1, true)
     local b = text:find("main: SIGTERM, exiting", 1, true)

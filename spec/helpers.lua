@@ -243,12 +243,14 @@ function helpers.disarmed()
 end
 
 --- Starts `cmd` (a Lua script and its arguments, run by the suite's
--- interpreter with `env`, default helpers.ENV) in the background, as
--- spawn_lua does. Returns a table: pid, output(), status(),
+-- interpreter with `env`, default helpers.ENV, after the command
+-- `prefix` if given, such as unshare) in the background, as spawn_lua
+-- does. Returns a table: pid, output(), status(),
 -- await(pattern [, timeout]), wait([timeout]), send(sig) and cleanup(),
 -- which kills what is left (see background) and waits for it.
-function helpers.start(cmd, env_)
-  local pid, out, stop, status = background(("%s %s %s"):format(env_ or env, helpers.LUA, cmd))
+function helpers.start(cmd, env_, prefix)
+  local pid, out, stop, status = background(("%s %s %s %s")
+    :format(env_ or env, prefix or "", helpers.LUA, cmd))
   local p = { pid = pid, status = status }
   function p.output() return helpers.readfile(out) end
   function p.await(pattern, timeout)
