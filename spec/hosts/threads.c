@@ -13,7 +13,12 @@
 **   latency Lua spins in a worker; another thread sends SIGUSR1 COUNT
 **           times each to the Lua thread, to a helper that computes and
 **           to a helper that sleeps, in turn, and prints the median and
-**           p99 of send-to-handler time for each.
+**           p99 of send-to-handler time for each. SIGUSR2, taken in the
+**           same turns, is the plain C baseline: a sigaction handler
+**           that stamps on the Lua thread and elsewhere queues a copy to
+**           it, as the module does. A third argument "pinned" puts the
+**           sender and the helpers on one CPU and the Lua thread on
+**           another, so that every path crosses between CPUs once.
 **
 ** In main and worker modes a child process it forks storms it with
 ** COUNT SIGRTMIN and COUNT SIGUSR1 (sigqueue, retried while the queue
@@ -27,6 +32,7 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -48,6 +54,8 @@
 static const char *mode;
 static long count;
 static int lossy;  /* ThreadSanitizer merges queued signals: count none */
+static int pinned;  /* latency: sender and helpers on cpus[0], Lua on cpus[1] */
+static int cpus[2];
 static int ready_pipe[2];
 static atomic_int stop_helpers;
 static atomic_int helper_tid;
@@ -61,8 +69,30 @@ static long long now_ns (void) {
 }
 
 
+/* In pinned latency runs, binds the calling thread to cpus[which]. */
+static void pin (int which) {
+  cpu_set_t set;
+  if (!pinned) return;
+  CPU_ZERO(&set);
+  CPU_SET(cpus[which], &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) perror("pin");
+}
+
+
+/* Picks the first two CPUs this process may use; 0 if it has one. */
+static int pickcpus (void) {
+  cpu_set_t set;
+  int c, n = 0;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+  for (c = 0; c < CPU_SETSIZE && n < 2; c++)
+    if (CPU_ISSET(c, &set)) cpus[n++] = c;
+  return n == 2;
+}
+
+
 static void *helper (void *arg) {
   (void)arg;
+  pin(0);
   atomic_store(&helper_tid, (int)syscall(SYS_gettid));
   while (!atomic_load(&stop_helpers)) {
     struct timespec ts = {0, 1000000};
@@ -86,11 +116,42 @@ static int l_ready (lua_State *L) {
 ** on it without taking a CPU from the threads it measures. */
 static int stamp_pipe[2];
 
+static void stamp (void) {
+  atomic_store(&stamp_ns, now_ns());
+  if (write(stamp_pipe[1], "s", 1) != 1) abort();
+}
+
+
 static int l_stamp (lua_State *L) {
   (void)L;
-  atomic_store(&stamp_ns, now_ns());
-  if (write(stamp_pipe[1], "s", 1) != 1) perror("stamp");
+  stamp();
   return 0;
+}
+
+
+/* The plain C baseline of the module's path, for SIGUSR2: stamps on
+** the Lua thread; on any other thread queues a tagged copy to it with
+** rt_tgsigqueueinfo, as the module's handler queues its wake-up. */
+static const char c_tag = 0;
+
+static void c_handler (int signo, siginfo_t *info, void *context) {
+  int saved_errno = errno;
+  (void)info;
+  (void)context;
+  if ((int)syscall(SYS_gettid) == atomic_load(&lua_tid))
+    stamp();
+  else {
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = signo;
+    si.si_code = SI_QUEUE;
+    si.si_pid = getpid();
+    si.si_uid = getuid();
+    si.si_value.sival_ptr = (void *)&c_tag;
+    syscall(SYS_rt_tgsigqueueinfo, getpid(), atomic_load(&lua_tid), signo,
+            &si);
+  }
+  errno = saved_errno;
 }
 
 
@@ -234,10 +295,15 @@ static void *run_lua (void *arg) {
 }
 
 
+/* The paths a latency sample takes. */
+enum { TO_LUA, VIA_BUSY, VIA_SLEEPER, NPATHS };
+
+
 static void *latency_lua (void *arg) {
   (void)arg;
+  pin(1);
   setup((void *)1);
-  part((void *)(intptr_t)(3 * count));
+  part((void *)(intptr_t)(NPATHS * count + 1));
   return finish(NULL);
 }
 
@@ -294,13 +360,27 @@ static void storm (pid_t parent) {
 }
 
 
-static long long sample (pid_t tid) {
+static int readable (int fd, int ms) {
+  struct pollfd pfd;
+  int r;
+  pfd.fd = fd;
+  pfd.events = POLLIN;
+  while ((r = poll(&pfd, 1, ms)) < 0 && errno == EINTR) { }
+  return r > 0;
+}
+
+
+static long long sample (pid_t tid, int signo) {
   long long t0;
   char c;
   struct timespec pause = {0, 200000};
   atomic_store(&stamp_ns, 0);
   t0 = now_ns();
-  syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+  syscall(SYS_tgkill, getpid(), tid, signo);
+  if (!readable(stamp_pipe[0], 5000)) {
+    fprintf(stderr, "latency: no handler ran within 5 s\n");
+    _exit(1);
+  }
   while (read(stamp_pipe[0], &c, 1) < 0 && errno == EINTR) { }
   nanosleep(&pause, NULL);
   return atomic_load(&stamp_ns) - t0;
@@ -324,65 +404,94 @@ static atomic_int spinner_tid;
 static void *spinner (void *arg) {
   volatile unsigned long n = 0;
   (void)arg;
+  pin(0);
   atomic_store(&spinner_tid, (int)syscall(SYS_gettid));
   while (!atomic_load(&stop_helpers)) n++;
   return NULL;
 }
 
 
-static void report_latency (const char *what, long long *v) {
-  qsort(v, (size_t)count, sizeof *v, cmp);
-  printf("latency %s: p50 %.1f us, p99 %.1f us\n", what,
-         (double)at(v, 0.5) / 1e3, (double)at(v, 0.99) / 1e3);
-}
+static const char *const path_name[NPATHS] = {
+  "to the Lua thread", "via a computing helper", "via a sleeping helper"
+};
+
+static const char *const path_key[NPATHS] = { "lua", "busy", "sleep" };
 
 
 /*
-** SIGUSR1 sent with tgkill to the Lua thread (which spins in Lua), to
-** a helper that computes, and to a helper that sleeps, taken in turns
-** so that all three see the same machine. The one to the computing
-** helper is what the wake-up costs; the sleeping helper must first be
-** woken by the kernel, as it would be for any handler.
+** SIGUSR1 (the module) and SIGUSR2 (plain C) sent with tgkill to the
+** Lua thread (which spins in Lua), to a helper that computes, and to
+** a helper that sleeps, all six taken in turns so that all see the
+** same machine. The computing helper shows what the wake-up costs;
+** the sleeping one must first be woken by the kernel, as it would be
+** for any handler. Unpinned, the scheduler tends to keep the sender
+** and the Lua thread on one CPU, where a direct delivery never crosses
+** between CPUs and one via a helper crosses twice: plain C's ratio
+** shows what that costs the machine.
 */
 static int latency (void) {
   pthread_t lua, sleeper, busy;
-  long long *direct = malloc(sizeof(long long) * (size_t)count);
-  long long *viabusy = malloc(sizeof(long long) * (size_t)count);
-  long long *viasleeper = malloc(sizeof(long long) * (size_t)count);
+  long long *v[2][NPATHS];
+  pid_t tid[NPATHS];
+  double p50[2][NPATHS], p99[2][NPATHS];
+  struct sigaction sa;
   long i;
-  if (direct == NULL || viabusy == NULL || viasleeper == NULL
-      || pipe(stamp_pipe) != 0)
+  int k, p;
+  if (pinned && !pickcpus()) {
+    fprintf(stderr, "pinned: this process may use only one CPU\n");
     return 2;
+  }
+  for (k = 0; k < 2; k++)
+    for (p = 0; p < NPATHS; p++)
+      if ((v[k][p] = malloc(sizeof(long long) * (size_t)count)) == NULL)
+        return 2;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = c_handler;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  if (pipe(stamp_pipe) != 0 || sigaction(SIGUSR2, &sa, NULL) != 0)
+    return 2;
+  pin(0);
   pthread_create(&sleeper, NULL, helper, NULL);
   pthread_create(&busy, NULL, spinner, NULL);
   pthread_create(&lua, NULL, latency_lua, NULL);
   wait_ready();
   while (atomic_load(&helper_tid) == 0 || atomic_load(&spinner_tid) == 0)
     sched_yield();
-  for (i = 0; i < count; i++) {
-    direct[i] = sample(atomic_load(&lua_tid));
-    viabusy[i] = sample(atomic_load(&spinner_tid));
-    viasleeper[i] = sample(atomic_load(&helper_tid));
-  }
+  tid[TO_LUA] = atomic_load(&lua_tid);
+  tid[VIA_BUSY] = atomic_load(&spinner_tid);
+  tid[VIA_SLEEPER] = atomic_load(&helper_tid);
+  for (i = 0; i < count; i++)
+    for (p = 0; p < NPATHS; p++)
+      for (k = 0; k < 2; k++)
+        v[k][p][i] = sample(tid[p], k == 0 ? SIGUSR1 : SIGUSR2);
+  sample(tid[TO_LUA], SIGUSR1);  /* the Lua loop ends only now */
   pthread_join(lua, NULL);
   atomic_store(&stop_helpers, 1);
   pthread_join(sleeper, NULL);
   pthread_join(busy, NULL);
-  report_latency("to the Lua thread", direct);
-  report_latency("via a computing helper", viabusy);
-  report_latency("via a sleeping helper", viasleeper);
-  printf("ratio computing helper/Lua thread: p50 %.2f, p99 %.2f\n",
-         (double)at(viabusy, 0.5) / (double)at(direct, 0.5),
-         (double)at(viabusy, 0.99) / (double)at(direct, 0.99));
-  printf("lua_p50=%.1f lua_p99=%.1f busy_p50=%.1f busy_p99=%.1f "
-         "sleep_p50=%.1f sleep_p99=%.1f\n",
-         (double)at(direct, 0.5) / 1e3, (double)at(direct, 0.99) / 1e3,
-         (double)at(viabusy, 0.5) / 1e3, (double)at(viabusy, 0.99) / 1e3,
-         (double)at(viasleeper, 0.5) / 1e3,
-         (double)at(viasleeper, 0.99) / 1e3);
-  free(direct);
-  free(viabusy);
-  free(viasleeper);
+  for (k = 0; k < 2; k++)
+    for (p = 0; p < NPATHS; p++) {
+      qsort(v[k][p], (size_t)count, sizeof(long long), cmp);
+      p50[k][p] = (double)at(v[k][p], 0.5) / 1e3;
+      p99[k][p] = (double)at(v[k][p], 0.99) / 1e3;
+      free(v[k][p]);
+    }
+  printf("%s, %ld samples of each\n", pinned
+         ? "sender and helpers on one CPU, the Lua thread on another"
+         : "threads placed by the scheduler", count);
+  for (p = 0; p < NPATHS; p++)
+    printf("latency %s: p50 %.1f us, p99 %.1f us; plain C p50 %.1f us, "
+           "p99 %.1f us\n", path_name[p], p50[0][p], p99[0][p], p50[1][p],
+           p99[1][p]);
+  printf("ratio computing helper/Lua thread: p50 %.2f, p99 %.2f; plain C "
+         "p50 %.2f, p99 %.2f\n", p50[0][VIA_BUSY] / p50[0][TO_LUA],
+         p99[0][VIA_BUSY] / p99[0][TO_LUA], p50[1][VIA_BUSY] / p50[1][TO_LUA],
+         p99[1][VIA_BUSY] / p99[1][TO_LUA]);
+  for (k = 0; k < 2; k++)
+    for (p = 0; p < NPATHS; p++)
+      printf("%s%s_p50=%.1f %s%s_p99=%.1f ", k ? "c_" : "", path_key[p],
+             p50[k][p], k ? "c_" : "", path_key[p], p99[k][p]);
+  printf("\n");
   return lua_failed;
 }
 
@@ -415,12 +524,13 @@ int main (int argc, char **argv) {
   pid_t parent = getpid(), child;
   int i, status, ok;
   if (argc < 3) {
-    fprintf(stderr, "usage: host_threads main|worker|move|sigwait|latency COUNT [lossy]\n");
+    fprintf(stderr, "usage: host_threads main|worker|move|sigwait|latency COUNT [lossy|pinned]\n");
     return 2;
   }
   mode = argv[1];
   count = strtol(argv[2], NULL, 10);
   lossy = argc > 3 && strcmp(argv[3], "lossy") == 0;
+  pinned = argc > 3 && strcmp(argv[3], "pinned") == 0;
   if (pipe(ready_pipe) != 0) return 2;
   if (strcmp(mode, "latency") == 0) return latency();
   if (strcmp(mode, "sigwait") == 0) return sigwait_mode();
