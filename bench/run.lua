@@ -30,7 +30,7 @@ local CFG = QUICK and {
   burst_rounds = 3, burst = 100000, quiet_ms = 1000, limit_ms = 30000,
   latency_rounds = 20, samples = 250, timeout_ms = 5000,
   idle_pairs = 21, idle_lua = 4000000, idle_py = 400000,
-  memory_rounds = 11, thread_rounds = 5, thread_samples = 1000,
+  memory_rounds = 31, thread_rounds = 5, thread_samples = 1000,
 }
 
 local SIGUSR1, SIGRTMIN = signal.SIGUSR1, signal.SIGRTMIN

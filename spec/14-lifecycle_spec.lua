@@ -24,6 +24,12 @@ describe("lifecycle", function()
     assert.is_true(ok)
   end)
 
+  it("restores the host's own handler, with its flags and mask, when the owning state closes", function()
+    local out, ok = host("close", "host")
+    assert.is_true(ok, out)
+    assert.equal("restored, the host's handler ran\n", out)
+  end)
+
   it("refuses a second state while the first owns delivery", function()
     local out, ok = host("twostates")
     assert.is_true(ok, out)

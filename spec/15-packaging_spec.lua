@@ -59,6 +59,17 @@ describe("packaging", function()
     helpers.sh("rm -rf " .. dest)
   end)
 
+  it("has one version: the rockspec's file name and version are signal._VERSION's", function()
+    local version = assert(require("signal")._VERSION:match("^signal (%d+%.%d+%.%d+)$"))
+    local name = ("%s/rockspec/pysignal-%s-1.rockspec"):format(helpers.ROOT, version)
+    local f = assert(io.open(name), "no " .. name)
+    local text = f:read("a")
+    f:close()
+    assert.matches('\nversion = "' .. version:gsub("%.", "%%.") .. '%-1"\n', text)
+    local out = helpers.sh(("ls %s/rockspec"):format(helpers.ROOT))
+    assert.equal(("pysignal-%s-1.rockspec\n"):format(version), out)
+  end)
+
   local refused = luarocks_refuses()
   local luarocks_it = refused and function(name) pending(name .. ": " .. refused) end or it
   luarocks_it("luarocks make of the rockspec builds and installs offline", function()
@@ -68,7 +79,7 @@ describe("packaging", function()
     assert.is_true(ok, out)
     -- a Lua built from source (make test-matrix) is named by its prefix
     local dir = os.getenv("SIGNAL_LUA_DIR")
-    out, ok = helpers.sh(("cd %s && " .. TOOL .. "luarocks --lua-version=%s %s make --tree=%s rockspec/pysignal-0.1.0-1.rockspec")
+    out, ok = helpers.sh(("cd %s && " .. TOOL .. "luarocks --lua-version=%s %s make --tree=%s rockspec/pysignal-0.2.0-1.rockspec")
       :format(work, V, dir and "--lua-dir=" .. dir or "", tree))
     assert.is_true(ok, out)
     local share, lib = tree .. "/share/lua/" .. V, tree .. "/lib/lua/" .. V

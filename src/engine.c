@@ -86,10 +86,22 @@ static const char sentinel_key = 0;  /* registry: the __gc sentinel */
 ** =======================================================
 */
 
+/* A disposition to put back, in 24 bytes where glibc's struct
+** sigaction takes 152: with a handler on every signal, the table stays
+** in one page. */
+typedef struct Disposition {
+  union {
+    void (*handler) (int);
+    void (*action) (int, siginfo_t *, void *);
+  } fn;  /* 'action' if SA_SIGINFO is in 'flags' */
+  uint64_t mask;  /* a bit per signal, as PENDING_BIT */
+  int flags;
+} Disposition;
+
 typedef struct SigState {
   atomic_uint pending;  /* deliveries counted and not yet handled */
   char changed;  /* 'original' holds the disposition to put back */
-  struct sigaction original;
+  Disposition original;
 } SigState;
 
 static SigState sigstate[LSIG_NSIG];
@@ -516,11 +528,38 @@ int lsig_isours (const struct sigaction *sa) {
 }
 
 
+static void keep (Disposition *d, const struct sigaction *sa) {
+  int signo;
+  d->flags = sa->sa_flags;
+  if (sa->sa_flags & SA_SIGINFO) d->fn.action = sa->sa_sigaction;
+  else d->fn.handler = sa->sa_handler;
+  d->mask = 0;
+  for (signo = 1; signo < LSIG_NSIG; signo++)
+    if (sigismember(&sa->sa_mask, signo) == 1) d->mask |= PENDING_BIT(signo);
+}
+
+
+static void putback (int signo, const Disposition *d) {
+  struct sigaction sa;
+  int i;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_flags = d->flags;
+  if (d->flags & SA_SIGINFO) sa.sa_sigaction = d->fn.action;
+  else sa.sa_handler = d->fn.handler;
+  sigemptyset(&sa.sa_mask);
+  for (i = 1; i < LSIG_NSIG; i++)
+    if (d->mask & PENDING_BIT(i)) sigaddset(&sa.sa_mask, i);
+  sigaction(signo, &sa, NULL);
+}
+
+
 /* Changes signo's disposition, keeping the first one to put back. */
 static int change (int signo, const struct sigaction *sa) {
   SigState *s = &sigstate[signo];
-  if (sigaction(signo, sa, s->changed ? NULL : &s->original) != 0)
+  struct sigaction old;
+  if (sigaction(signo, sa, &old) != 0)
     return 0;
+  if (!s->changed) keep(&s->original, &old);
   s->changed = 1;
   if (lsig_isours(sa)) sigaddset(&handled, signo);
   else sigdelset(&handled, signo);
@@ -616,7 +655,7 @@ static void restoreall (void) {
   int signo;
   for (signo = 1; signo < LSIG_NSIG; signo++) {
     if (sigstate[signo].changed)
-      sigaction(signo, &sigstate[signo].original, NULL);
+      putback(signo, &sigstate[signo].original);
     sigstate[signo].changed = 0;
   }
   sigemptyset(&handled);

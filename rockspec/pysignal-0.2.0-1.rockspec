@@ -1,6 +1,6 @@
 rockspec_format = "3.0"
 package = "pysignal"
-version = "0.1.0-1"
+version = "0.2.0-1"
 source = {
   url = "git+file:///dev/null",  -- built from a checkout: luarocks make
 }
