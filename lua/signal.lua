@@ -13,10 +13,9 @@ local core = require "signal.core"
 local coroutines, wraphooks = core.coroutines, core.wraphooks
 core.coroutines, core.wraphooks = nil, nil
 
-local signal = {}
-for name, value in pairs(core) do
-  signal[name] = value
-end
+-- The module is the core's own table with the fields below added: a
+-- copy would cost a second table of some eighty entries.
+local signal = core
 
 --- Values.
 -- Every value is an integer field of the module, as in Python.
