@@ -173,15 +173,18 @@ end
 
 -- 2. another process queues N signals as fast as it can.
 local sending = {}  -- how long the driver took to queue SIGRTMIN (ms)
+local SENT_FILE = BIN .. "/burst-sent"
 local function burst (signo, name)
   local HANDLED = ("burst %d %s: handled"):format(CFG.burst, name)
   local LAST = ("burst %d %s: to last handler (ms)"):format(CFG.burst, name)
   progress(HANDLED)
   for round = 1, CFG.burst_rounds do
     for _, sys in ipairs(inturn(round)) do
-      local res, err = run(("%s/driver burst %d %d %d -- %s burst %d %d %d")
-        :format(BIN, CFG.burst, signo, CFG.limit_ms, sys.cmd, CFG.burst,
-                signo, CFG.quiet_ms))
+      -- the driver creates SENT_FILE once it has queued them all
+      os.remove(SENT_FILE)
+      local res, err = run(("BENCH_SENT_FILE=%s %s/driver burst %d %d %d -- %s"
+        .. " burst %d %d %d"):format(SENT_FILE, BIN, CFG.burst, signo,
+        CFG.limit_ms, sys.cmd, CFG.burst, signo, CFG.quiet_ms))
       record(HANDLED, sys, round, err or res.handled)
       if res and signo == SIGRTMIN then
         sending[#sending + 1] = res.send_ms
@@ -535,7 +538,9 @@ local function notes ()
     ("Burst: `bench/driver.c` queues the signals with `sigqueue`, retrying"
      .. " while the kernel's queue is full; \"to last handler\" runs from"
      .. " its first `sigqueue` to the target's last handler call (sending"
-     .. " the SIGRTMIN alone took %s ms, median); %d rounds. cqueues'"
+     .. " the SIGRTMIN alone took %s ms, median); a target stops waiting"
+     .. " after a quiet period once the driver has queued them all; %d"
+     .. " rounds. cqueues'"
      .. " listener reports only signals 1-31: it reads each SIGRTMIN from"
      .. " its signalfd and drops it."):format(
       fmt(median(sending) or 0), CFG.burst_rounds),
@@ -560,7 +565,7 @@ local function notes ()
      .. " on the Lua thread. Pinned: the sender and the helpers on one CPU,"
      .. " the Lua thread on the other, so that a direct delivery and one"
      .. " sent on by a helper each cross between CPUs once. Unpinned, the"
-     .. " scheduler tends to keep the sender beside the Lua thread, where"
+     .. " scheduler often keeps the sender beside the Lua thread, where"
      .. " a direct delivery crosses no CPU and one via a helper crosses"
      .. " two: on a virtual machine each crossing costs tens of µs, which"
      .. " plain C pays alike. %d runs of %d samples per path and"

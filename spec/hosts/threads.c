@@ -424,7 +424,7 @@ static const char *const path_key[NPATHS] = { "lua", "busy", "sleep" };
 ** a helper that sleeps, all six taken in turns so that all see the
 ** same machine. The computing helper shows what the wake-up costs;
 ** the sleeping one must first be woken by the kernel, as it would be
-** for any handler. Unpinned, the scheduler tends to keep the sender
+** for any handler. Unpinned, the scheduler often keeps the sender
 ** and the Lua thread on one CPU, where a direct delivery never crosses
 ** between CPUs and one via a helper crosses twice: plain C's ratio
 ** shows what that costs the machine.
