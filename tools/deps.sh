@@ -28,7 +28,8 @@ why() {
     luarocks) echo "the packaging spec installs the rock" ;;
     python3) echo "the specs compare with Python's signal module" ;;
     valgrind) echo "make valgrind" ;;
-    lua5.3|lua-posix|lua-luv|lua-cqueues) echo "a peer the benchmark measures" ;;
+    lua5.3|lua-posix) echo "a peer the benchmark measures" ;;
+    lua-luv|lua-cqueues) echo "an event loop the specs and the benchmark use" ;;
     lua-ldoc|lua-markdown) echo "LDoc, for make doc" ;;
     lua-check) echo "luacheck, for make lint" ;;
     musl-tools) echo "musl-gcc, for the musl build of make test-matrix" ;;
