@@ -15,65 +15,74 @@
 /* One more than the highest signal number (65 on Linux). */
 #define LSIG_NSIG NSIG
 
+/* What the module's files share stays out of the dynamic symbol table,
+** as Lua keeps its own (LUAI_FUNC): only luaopen_signal_core is
+** exported, and calls between the files need no PLT. */
+#if defined(__GNUC__) && defined(__ELF__)
+#define LSIG_FUNC __attribute__((visibility("hidden"))) extern
+#else
+#define LSIG_FUNC extern
+#endif
+
 /* What a disposition is, in the integers Python gives SIG_DFL and
 ** SIG_IGN, and a Lua handler. */
 enum { LSIG_DFL = 0, LSIG_IGN = 1, LSIG_LUA = 2 };
 
 /* Registry keys: addresses of static objects, unique per process. */
-extern const char lsig_handlers_key;  /* signo -> Lua handler */
+LSIG_FUNC const char lsig_handlers_key;  /* signo -> Lua handler */
 
 /* engine.c: ownership */
-int lsig_isowner (lua_State *L);
-void lsig_checkowner (lua_State *L);
-int lsig_claim (lua_State *L);
-void lsig_unclaim (lua_State *L);
+LSIG_FUNC int lsig_isowner (lua_State *L);
+LSIG_FUNC void lsig_checkowner (lua_State *L);
+LSIG_FUNC int lsig_claim (lua_State *L);
+LSIG_FUNC void lsig_unclaim (lua_State *L);
 
 /* engine.c: dispositions */
-int lsig_setaction (int signo, int kind, int restart);
-int lsig_putaction (int signo, const struct sigaction *sa);
-int lsig_setrestart (int signo, int restart);
-int lsig_isours (const struct sigaction *sa);
-void lsig_handledset (sigset_t *set);
-void lsig_audit (lua_State *L);
+LSIG_FUNC int lsig_setaction (int signo, int kind, int restart);
+LSIG_FUNC int lsig_putaction (int signo, const struct sigaction *sa);
+LSIG_FUNC int lsig_setrestart (int signo, int restart);
+LSIG_FUNC int lsig_isours (const struct sigaction *sa);
+LSIG_FUNC void lsig_handledset (sigset_t *set);
+LSIG_FUNC void lsig_audit (lua_State *L);
 
 /* engine.c: delivery */
-void lsig_dispatch (lua_State *L);
-int lsig_haspending (void);
-int lsig_inhandler (void);
-int lsig_takewake (const siginfo_t *info);
-lua_Hook lsig_programhook (lua_State *T, int *mask);
-void lsig_armself (lua_State *T);
-void lsig_disarm (lua_State *T);
-unsigned lsig_armcount (void);
-int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev);
-void lsig_leaveco (lua_State *L, lua_State *co, lua_State *prev);
+LSIG_FUNC void lsig_dispatch (lua_State *L);
+LSIG_FUNC int lsig_haspending (void);
+LSIG_FUNC int lsig_inhandler (void);
+LSIG_FUNC int lsig_takewake (const siginfo_t *info);
+LSIG_FUNC lua_Hook lsig_programhook (lua_State *T, int *mask);
+LSIG_FUNC void lsig_armself (lua_State *T);
+LSIG_FUNC void lsig_disarm (lua_State *T);
+LSIG_FUNC unsigned lsig_armcount (void);
+LSIG_FUNC int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev);
+LSIG_FUNC void lsig_leaveco (lua_State *L, lua_State *co, lua_State *prev);
 
 /* wakeup.c: what the C handler and the engine call */
-void lsig_notify (int signo);
-void lsig_warnwakeup (lua_State *L);
-void lsig_closewakeup (void);
-void lsig_forkwakeup (void);
+LSIG_FUNC void lsig_notify (int signo);
+LSIG_FUNC void lsig_warnwakeup (lua_State *L);
+LSIG_FUNC void lsig_closewakeup (void);
+LSIG_FUNC void lsig_forkwakeup (void);
 
 /* names.c */
-int lsig_checksignal (lua_State *L, int arg);
-int lsig_checksignal0 (lua_State *L, int arg);
-void lsig_checkset (lua_State *L, int arg, sigset_t *set);
-void lsig_pushset (lua_State *L, const sigset_t *set);
-void lsig_setinteger (lua_State *L, const char *name, lua_Integer value);
+LSIG_FUNC int lsig_checksignal (lua_State *L, int arg);
+LSIG_FUNC int lsig_checksignal0 (lua_State *L, int arg);
+LSIG_FUNC void lsig_checkset (lua_State *L, int arg, sigset_t *set);
+LSIG_FUNC void lsig_pushset (lua_State *L, const sigset_t *set);
+LSIG_FUNC void lsig_setinteger (lua_State *L, const char *name, lua_Integer value);
 
 /* waits.c */
-int lsig_wait (double timeout);
-double lsig_monotonic (void);
-struct timespec lsig_timespec (double seconds);
+LSIG_FUNC int lsig_wait (double timeout);
+LSIG_FUNC double lsig_monotonic (void);
+LSIG_FUNC struct timespec lsig_timespec (double seconds);
 
 /* Each file's part of the module table (at the top of the stack). */
-void lsig_open_coroutines (lua_State *L);
-void lsig_open_handlers (lua_State *L);
-void lsig_open_hooks (lua_State *L);
-void lsig_open_names (lua_State *L);
-void lsig_open_process (lua_State *L);
-void lsig_open_timers (lua_State *L);
-void lsig_open_wakeup (lua_State *L);
-void lsig_open_waits (lua_State *L);
+LSIG_FUNC void lsig_open_coroutines (lua_State *L);
+LSIG_FUNC void lsig_open_handlers (lua_State *L);
+LSIG_FUNC void lsig_open_hooks (lua_State *L);
+LSIG_FUNC void lsig_open_names (lua_State *L);
+LSIG_FUNC void lsig_open_process (lua_State *L);
+LSIG_FUNC void lsig_open_timers (lua_State *L);
+LSIG_FUNC void lsig_open_wakeup (lua_State *L);
+LSIG_FUNC void lsig_open_waits (lua_State *L);
 
 #endif
