@@ -161,6 +161,14 @@ function helpers.gone(pid)
   return signal.kill(pid, 0) == nil
 end
 
+--- True while process `pid` sleeps in the kernel (state S in
+-- /proc/PID/stat), as in a blocking read: a signal sent before it got
+-- there would find no system call to interrupt.
+function helpers.sleeping(pid)
+  local stat = helpers.readfile(("/proc/%d/stat"):format(pid))
+  return stat:match("%) (%a)") == "S"
+end
+
 --- Another process sends `count` signals `sig` to `pid` after `delay`
 -- seconds, with sigqueue, retrying while the kernel's queue is full.
 -- Returns what spawn_lua returns: the sender's pid, its output file,
