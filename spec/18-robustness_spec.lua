@@ -96,7 +96,7 @@ describe("robustness", function()
     assert.is_truthy(helpers.wait_until(function() return helpers.readfile(outfile):find("ready") end))
     -- blocked in the read, not still on its way there (under valgrind
     -- that way can take long enough for the SIGINT to land on it)
-    assert.is_truthy(helpers.wait_until(function() return helpers.sleeping(pid) end))
+    assert.is_truthy(helpers.wait_until(function() return helpers.state(pid) == "S" end))
     assert.is_true(signal.kill(pid, "SIGINT"))
     assert.is_true(helpers.wait_until(function() return helpers.gone(pid) end, 10))
     assert.equal("ready\nfalse\ttrue\n", helpers.readfile(outfile))

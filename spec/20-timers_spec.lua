@@ -361,12 +361,7 @@ describe("sleep", function()
     assert.is_truthy(helpers.wait_until(function() return helpers.readfile(out):match("ready") end, 30))
     -- SIGINT must land inside the sleep, not before pcall starts it:
     -- wait until the child is asleep in the kernel
-    assert.is_truthy(helpers.wait_until(function()
-      local f = io.open("/proc/" .. pid .. "/stat")
-      local stat = f and f:read("a") or ""
-      if f then f:close() end
-      return stat:match("^%d+ %b() S ")
-    end, 30))
+    assert.is_truthy(helpers.wait_until(function() return helpers.state(pid) == "S" end, 30))
     signal.sleep(0.1)
     assert.is_true(signal.kill(pid, "SIGINT"))
     local line = helpers.wait_until(function()

@@ -82,10 +82,7 @@ end)
 
 
 describe("examples/suspend.lua", function()
-  -- The process's state letter from /proc: "T" when stopped.
-  local function state(pid)
-    return readfile(("/proc/%d/stat"):format(pid)):match("^%d+ %b() (%a)")
-  end
+  local state = helpers.state
 
   it("stops on SIGTSTP after its handler ran, goes on at SIGCONT, again and again", function()
     if os.getenv("LUA_WRAPPER") then

@@ -18,9 +18,7 @@ local function children(pid)
   return list
 end
 
-local function state(pid)
-  return readfile(("/proc/%d/stat"):format(pid)):match("^%d+ %b() (%a)")
-end
+local state = helpers.state
 
 -- Under make sanitize, LeakSanitizer cannot stop the world of a
 -- process tree in a new PID namespace and fails with a fatal error:

@@ -161,12 +161,11 @@ function helpers.gone(pid)
   return signal.kill(pid, 0) == nil
 end
 
---- True while process `pid` sleeps in the kernel (state S in
--- /proc/PID/stat), as in a blocking read: a signal sent before it got
--- there would find no system call to interrupt.
-function helpers.sleeping(pid)
-  local stat = helpers.readfile(("/proc/%d/stat"):format(pid))
-  return stat:match("%) (%a)") == "S"
+--- The state letter of process `pid` from /proc/PID/stat ("S" while
+-- it sleeps in the kernel, as in a blocking read; "T" when stopped;
+-- "Z" when a zombie), or nil when it is gone.
+function helpers.state(pid)
+  return helpers.readfile(("/proc/%d/stat"):format(pid)):match("^%d+ %b() (%a)")
 end
 
 --- Another process sends `count` signals `sig` to `pid` after `delay`
