@@ -59,19 +59,10 @@ local function ratio(a, b)
 end
 
 -- Glue lines per example: the lines that use the watcher.
+local count_glue = dofile("bench/glue.lua")
 local function glue(file)
-  local f = io.open("examples/" .. file)
-  if not f then return "—" end
-  local n = 0
-  for line in f:lines() do
-    local code = line:gsub("%-%-.*", "")
-    if code:find("signal%.watcher%(") or code:find("%f[%w_]w[:%]%s,]")
-       or code:find("%f[%w_]w%s*}") then
-      n = n + 1
-    end
-  end
-  f:close()
-  return tostring(n)
+  local n = count_glue(file)
+  return n and tostring(n) or "—"
 end
 
 local loops = {

@@ -22,18 +22,9 @@ end
 
 local terminate = helpers.terminate
 
--- The lines of an example that use the watcher, comments left out.
-local function glue(file)
-  local n = 0
-  for line in io.lines("examples/" .. file) do
-    local code = line:gsub("%-%-.*", "")
-    if code:find("signal%.watcher%(") or code:find("%f[%w_]w[:%]%s,]")
-       or code:find("%f[%w_]w%s*}") then
-      n = n + 1
-    end
-  end
-  return n
-end
+-- The lines of an example that use the watcher, as bench/loops.lua
+-- counts them.
+local glue = dofile("bench/glue.lua")
 
 local loops = {
   { file = "event_loop.lua", name = "event_loop", lib = "socket", glue = 3 },
