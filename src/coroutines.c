@@ -32,7 +32,7 @@
 /* Closes a dead coroutine's pending to-be-closed variables; returns
 ** LUA_OK, or the error status with the error that replaces the one
 ** already moved (from 5.4.3 on, as the stock wrap of each release). */
-static int closeco (lua_State *co, lua_State *L) {
+int lsig_closethread (lua_State *co, lua_State *L) {
 #if LUA_VERSION_NUM > 504 || LUA_VERSION_RELEASE_NUM >= 50406
   return lua_closethread(co, L);
 #elif LUA_VERSION_RELEASE_NUM >= 50403
@@ -102,7 +102,7 @@ static int wrapped_call (lua_State *L) {
   if (status == LUA_OK || status == LUA_YIELD)
     return nres;
   if (costatus != LUA_OK && costatus != LUA_YIELD  /* it died */
-      && closeco(co, L) != LUA_OK) {  /* a __close error replaces it */
+      && lsig_closethread(co, L) != LUA_OK) {  /* a __close error replaces it */
     lua_pop(L, 1);
     lua_xmove(co, L, 1);
   }

@@ -137,7 +137,12 @@ static const char wake_tag = 0;
 static int handlers_ref = LUA_NOREF;
 static void *owner_sentinel;
 static sigset_t handled;  /* signals whose handler is ours */
-static int dispatching;
+static lua_State *runner;  /* the owner's thread that runs handlers */
+static lua_State *interrupted;  /* the thread a dispatch interrupted */
+
+/* A handler runs: deliveries meanwhile are only counted (not armed),
+** and the dispatch loop takes them when the handler returns. */
+static atomic_int dispatching;
 
 
 /*
@@ -178,21 +183,27 @@ static SavedHook *findslot (lua_State *T, int claim) {
 ** put back when ours fires; a thread with no hook needs no slot. A
 ** coroutine with a hook and no slot left is not armed: the main thread
 ** always is, so its delivery waits at most until control returns there.
+** A thread armed already is left alone: lua_sethook visits every frame
+** of the thread, and at a depth of 200,000 frames a timer's deliveries
+** would otherwise spend all the time there (a livelock).
 */
 static void arm (lua_State *T) {
   lua_Hook h = lua_gethook(T);
-  int mask = 0;
+  int mask = 0, count = 0;
   if (h == sig_hook)
-    mask = lua_gethookmask(T);
-  else if (h != NULL) {
+    return;  /* armed already: lua_sethook would walk the stack again */
+  if (h != NULL) {
     SavedHook *s = findslot(T, 1);
     if (s == NULL) return;
     s->hook = h;
     s->mask = mask = lua_gethookmask(T);
-    s->count = lua_gethookcount(T);
+    s->count = count = lua_gethookcount(T);
     atomic_store(&s->thread, T);
   }
-  lua_sethook(T, sig_hook, mask | OUR_EVENTS, 1);
+  if (mask & LUA_MASKLINE)  /* see sig_hook */
+    lua_sethook(T, sig_hook, mask | LUA_MASKCALL | LUA_MASKRET, count);
+  else
+    lua_sethook(T, sig_hook, mask | OUR_EVENTS, 1);
 }
 
 
@@ -259,7 +270,7 @@ static void on_signal (int signo, siginfo_t *info, void *context) {
     if (onluathread()) {
       if (woken) atomic_fetch_and(&waking, ~PENDING_BIT(signo));
       else count(signo);
-      if (!atomic_load(&hook_busy)) {
+      if (!atomic_load(&hook_busy) && !atomic_load(&dispatching)) {
         lua_State *co = atomic_load(&running_co);
         atomic_fetch_add(&arm_gen, 1);
         if (co != NULL && co != main) arm(co);
@@ -364,7 +375,8 @@ lua_Hook lsig_programhook (lua_State *T, int *mask) {
 int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev) {
   if (!lsig_isowner(L)) return 0;
   *prev = atomic_exchange(&running_co, co);
-  if (atomic_load(&any_pending)) lsig_armself(co);
+  if (atomic_load(&any_pending) && !atomic_load(&dispatching))
+    lsig_armself(co);
   return 1;
 }
 
@@ -372,7 +384,8 @@ int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev) {
 void lsig_leaveco (lua_State *L, lua_State *co, lua_State *prev) {
   atomic_store(&running_co, prev);
   lsig_disarm(co);
-  if (atomic_load(&any_pending)) lsig_armself(L);
+  if (atomic_load(&any_pending) && !atomic_load(&dispatching))
+    lsig_armself(L);
 }
 
 /* }====================================================== */
@@ -428,53 +441,133 @@ static int takepending (void) {
 }
 
 
+/* A delivery taken that could not be run goes back, to wait for the
+** next arm (no wake-up byte: it had one). */
+static void giveback (int signo) {
+  atomic_fetch_add(&sigstate[signo].pending, 1);
+  atomic_fetch_or(&pending_mask, PENDING_BIT(signo));
+  atomic_store(&any_pending, 1);
+}
+
+
 /*
-** Calls the handler of 'signo' once; a handler replaced by SIG_DFL or
-** SIG_IGN before its turn came drops the delivery, as in CPython.
-** Returns 0 with the error on the stack if the handler failed.
+** The runner: a thread of the owning state, made when it claims
+** delivery, on which every handler runs. A handler run on the thread
+** it interrupted would leave traces there that the program can see:
+** its returns move the line a line hook last saw (so the hook misses
+** or repeats a line), its frames use that thread's stack (near a stack
+** overflow, its call is what overflows, and Lua then reports an error
+** in error handling), and the program's hook would count its
+** instructions. On the runner, the interrupted thread stays exactly as
+** it was. A runner that a handler's error killed is reset for reuse.
+*/
+static const char runner_key = 0;
+
+lua_State *lsig_runner (void) {
+  return runner;
+}
+
+
+lua_State *lsig_interrupted (void) {
+  return interrupted;
+}
+
+
+/* Puts a runner that a handler left dead or suspended back to work;
+** the error of a to-be-closed variable it closes replaces the one on
+** top of L. */
+static void resetrunner (lua_State *L) {
+  if (lsig_closethread(runner, L) != LUA_OK) {
+    lua_pop(L, 1);
+    lua_xmove(runner, L, 1);
+  }
+  lua_settop(runner, 0);
+  if (lua_status(runner) != LUA_OK) {  /* before 5.4.3, a __close error */
+    lua_State *R = lua_newthread(L);   /* leaves it dead: a new one */
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &runner_key);
+    runner = R;
+  }
+}
+
+
+enum { CALLED, FAILED, FAILED_MEM, UNCALLABLE };
+
+/*
+** Calls the handler of 'signo' once, on the runner; a handler replaced
+** by SIG_DFL or SIG_IGN before its turn came drops the delivery, as in
+** CPython. FAILED: the handler raised, its error is on top of L
+** (FAILED_MEM: an error of memory). UNCALLABLE: it could not be called (the C stack is full: the runner
+** is untouched), and nothing was pushed.
 */
 static int callhandler (lua_State *L, int signo) {
-  int status;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, handlers_ref);
-  if (lua_rawgeti(L, -1, signo) == LUA_TNIL) {
-    lua_pop(L, 2);
-    return 1;
+  lua_State *R = runner;
+  int status, nres;
+  lua_rawgeti(R, LUA_REGISTRYINDEX, handlers_ref);
+  if (lua_rawgeti(R, -1, signo) == LUA_TNIL) {
+    lua_settop(R, 0);
+    return CALLED;
   }
-  lua_remove(L, -2);  /* stack: ... handler */
-  lua_pushinteger(L, signo);
-  dispatching = 1;
-  status = lua_pcall(L, 1, 0, 0);
-  dispatching = 0;
-  return status == LUA_OK;
+  lua_remove(R, -2);  /* runner: handler */
+  lua_pushinteger(R, signo);
+  if (lua_gethook(R) != NULL) lua_sethook(R, NULL, 0, 0);
+  status = lua_resume(R, L, 1, &nres);
+  if (status == LUA_OK) {
+    lua_settop(R, 0);
+    return CALLED;
+  }
+  if (lua_status(R) == LUA_OK) {  /* refused before it ran */
+    lua_settop(R, 0);
+    return UNCALLABLE;
+  }
+  if (status == LUA_YIELD)
+    lua_pushliteral(L, "attempt to yield from a signal handler");
+  else
+    lua_xmove(R, L, 1);  /* the error */
+  resetrunner(L);
+  return (status == LUA_ERRMEM) ? FAILED_MEM : FAILED;
 }
 
 
 /*
 ** Runs every pending handler, lowest signal first, one call per
-** delivery. A call made while a handler runs does nothing: the outer
-** loop picks the new deliveries up when that handler returns. On a
-** handler's error, what is still pending stays armed for the next
-** instruction and the error propagates from here.
+** delivery. A call made while a handler runs does nothing: the loop
+** takes the deliveries that came meanwhile when that handler returns.
+** On a handler's error, what is still pending is armed for the next
+** instruction and the error propagates from here, except an error of
+** memory: what is left then waits for the next delivery or call into
+** the module, so that a program short of memory is not interrupted at
+** every instruction. A handler that cannot be called keeps its
+** delivery for then too, and raises nothing.
 */
 void lsig_dispatch (lua_State *L) {
   lsig_disarm(L);
-  if (dispatching || !lsig_isowner(L)) return;
+  if (atomic_load(&dispatching) || !lsig_isowner(L)) return;
   followthread();
-  luaL_checkstack(L, 4, "signal handler");
-  while (atomic_exchange(&any_pending, 0)) {
+  interrupted = L;
+  do {
     int signo;
-    lsig_warnwakeup(L);
-    while ((signo = takepending()) != 0) {
-      if (!callhandler(L, signo)) {
+    atomic_store(&dispatching, 1);
+    while (atomic_exchange(&any_pending, 0)) {
+      lsig_warnwakeup(L);
+      while ((signo = takepending()) != 0) {
+        int r = callhandler(L, signo);
+        if (r == CALLED) continue;
+        atomic_store(&dispatching, 0);
+        interrupted = NULL;
+        if (r == UNCALLABLE) {
+          giveback(signo);
+          return;
+        }
         if (atomic_load(&pending_mask) != 0) {
           atomic_store(&any_pending, 1);
-          lsig_armself(L);
+          if (r == FAILED) lsig_armself(L);
         }
         lua_error(L);
       }
     }
-    lsig_disarm(L);
-  }
+    atomic_store(&dispatching, 0);
+  } while (atomic_load(&any_pending));  /* one came after the last look */
+  interrupted = NULL;
 }
 
 
@@ -484,16 +577,18 @@ int lsig_haspending (void) {
 
 
 int lsig_inhandler (void) {
-  return dispatching;
+  return atomic_load(&dispatching);
 }
 
 
-static int eventmask (int event) {
+/* The event's bit in a hook mask. A count event is the program's
+** when its hook traces lines (arm kept its count), else ours. */
+static int eventmask (int event, int usermask) {
   switch (event) {
     case LUA_HOOKCALL: case LUA_HOOKTAILCALL: return LUA_MASKCALL;
     case LUA_HOOKRET: return LUA_MASKRET;
     case LUA_HOOKLINE: return LUA_MASKLINE;
-    default: return 0;  /* a count event was ours; its period restarts */
+    default: return (usermask & LUA_MASKLINE) ? LUA_MASKCOUNT : 0;
   }
 }
 
@@ -504,11 +599,21 @@ static int eventmask (int event) {
 ** the event on, because the program's hook may raise (a budget hook,
 ** lua.c's Ctrl-C), which would leave the deliveries with no hook armed;
 ** a handler that raises or changes the hook drops that one event.
+**
+** The events a program's hook sees stay the ones it would see without
+** the module. Its line events: when it traces lines, arm waits for the
+** next line, call or return event instead of the next instruction,
+** because Lua 5.4.0's lua_sethook, called here, moves the line that
+** the line hook last saw to the current one: in a count event, just
+** before Lua looks for a new line, a line hook would see its line
+** again; after a line, call or return event, Lua sets it itself. Lines
+** come often enough: every new line and every jump back in a loop.
+** Its count events: the count starts again from the delivery.
 */
 static void sig_hook (lua_State *L, lua_Debug *ar) {
   SavedHook user;
   int forward_event = unhook(L, &user) && user.hook != NULL
-                      && (user.mask & eventmask(ar->event));
+                      && (user.mask & eventmask(ar->event, user.mask));
   lsig_dispatch(L);
   if (forward_event && lua_gethook(L) == user.hook)
     user.hook(L, ar);
@@ -654,8 +759,11 @@ static void clearpending (void) {
 static void restoreall (void) {
   int signo;
   for (signo = 1; signo < LSIG_NSIG; signo++) {
-    if (sigstate[signo].changed)
-      putback(signo, &sigstate[signo].original);
+    const Disposition *d = &sigstate[signo].original;
+    if (!sigstate[signo].changed) continue;
+    if (!(d->flags & SA_SIGINFO) && d->fn.handler == SIG_DFL)
+      lsig_stoptimer(signo);  /* its timer would now kill the process */
+    putback(signo, d);
     sigstate[signo].changed = 0;
   }
   sigemptyset(&handled);
@@ -682,7 +790,8 @@ static int sig_release (lua_State *L) {
   for (i = 0; i < NSAVED; i++)
     atomic_store(&saved[i].thread, NULL);
   clearpending();
-  dispatching = 0;
+  atomic_store(&dispatching, 0);
+  runner = interrupted = NULL;
   handlers_ref = LUA_NOREF;  /* the state is going: nothing to unref */
   owner_sentinel = NULL;
   atomic_store(&owner_registry, NULL);
@@ -728,6 +837,7 @@ int lsig_claim (lua_State *L) {
   const void *reg = lua_topointer(L, LUA_REGISTRYINDEX);
   const void *none = NULL;
   void *sentinel;
+  lua_State *R;
   int ref;
   if (atomic_load(&owner_registry) == reg) return 0;
   lsig_checkowner(L);
@@ -744,6 +854,15 @@ int lsig_claim (lua_State *L) {
   }
   sentinel = lua_touserdata(L, -1);
   lua_pop(L, 1);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &runner_key) != LUA_TTHREAD) {
+    lua_pop(L, 1);
+    lua_newthread(L);
+    lua_sethook(lua_tothread(L, -1), NULL, 0, 0);  /* not its maker's */
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &runner_key);
+  }
+  R = lua_tothread(L, -1);
+  lua_pop(L, 1);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   ref = luaL_ref(L, LUA_REGISTRYINDEX);
   if (!atomic_compare_exchange_strong(&owner_registry, &none, reg)) {
@@ -753,6 +872,7 @@ int lsig_claim (lua_State *L) {
   }
   handlers_ref = ref;
   owner_sentinel = sentinel;
+  runner = R;
   atomic_store(&lua_pid, (int)getpid());
   followthread();
   lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
@@ -770,6 +890,7 @@ void lsig_unclaim (lua_State *L) {
   luaL_unref(L, LUA_REGISTRYINDEX, handlers_ref);
   handlers_ref = LUA_NOREF;
   owner_sentinel = NULL;
+  runner = NULL;
   atomic_store(&owner_registry, NULL);
 }
 

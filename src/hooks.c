@@ -29,25 +29,47 @@ static lua_State *hookthread (lua_State *L, int *arg) {
 }
 
 
-/* Calls upvalue 1 with this call's arguments until no arm happened. */
-static int callhookfunc (lua_State *L, lua_State *L1, int nresults) {
-  int n = lua_gettop(L);
+/*
+** Handlers run on a thread of their own (engine.c, the runner), but
+** the thread a handler means when it names none is the one it
+** interrupted, as when handlers ran there: a handler that starts a
+** trace or a profiler's hook sets it on the program. The debug
+** library's function is then given that thread as its first argument.
+*/
+static lua_State *forhandler (lua_State *L, lua_State *L1, int arg) {
+  lua_State *T = lsig_interrupted();
+  if (arg == 0 && L == lsig_runner() && T != NULL) {
+    lua_pushthread(T);
+    lua_xmove(T, L, 1);
+    lua_insert(L, 1);
+    return T;
+  }
+  return L1;
+}
+
+
+/*
+** Runs the debug library's own function (upvalue 1) on this call's
+** frame, until no delivery armed our hook during it. It is called as a
+** C function, not through lua_call, so that it leaves no frame of its
+** own: a hook sees one call and one return, named as the program named
+** them, exactly as without the module. Its results are on top.
+*/
+static int callhookfunc (lua_State *L, lua_State *L1) {
+  lua_CFunction stock = lua_tocfunction(L, lua_upvalueindex(1));
+  int n = lua_gettop(L), nres;
   unsigned gen;
   do {
-    int i;
     lua_settop(L, n);
     gen = lsig_armcount();
     lsig_disarm(L1);
-    luaL_checkstack(L, n + 1, NULL);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    for (i = 1; i <= n; i++) lua_pushvalue(L, i);
-    lua_call(L, n, nresults);
+    nres = stock(L);
   } while (lsig_armcount() != gen);
-  if (lsig_haspending() && lsig_isowner(L)) {
+  if (lsig_haspending() && !lsig_inhandler() && lsig_isowner(L)) {
     lsig_armself(L1);
     if (L1 != L) lsig_armself(L);
   }
-  return lua_gettop(L) - n;
+  return nres;
 }
 
 
@@ -59,21 +81,23 @@ static int sig_sethook (lua_State *L) {
     luaL_checktype(L, arg + 1, LUA_TFUNCTION);
     luaL_optinteger(L, arg + 3, 0);
   }
-  return callhookfunc(L, L1, 0);
+  return callhookfunc(L, forhandler(L, L1, arg));
 }
 
 
 static int sig_gethook (lua_State *L) {
   int arg;
   lua_State *L1 = hookthread(L, &arg);
-  return callhookfunc(L, L1, LUA_MULTRET);
+  return callhookfunc(L, forhandler(L, L1, arg));
 }
 
 
-/* Pushes 'wrapper' around the function at 'arg', unless it is one. */
+/* Pushes 'wrapper' around the C function at 'arg', unless it is one
+** already; anything else (a program's own Lua function) stays as is. */
 static void pushwrapped (lua_State *L, int arg, lua_CFunction wrapper) {
+  lua_CFunction f = lua_tocfunction(L, arg);
   lua_pushvalue(L, arg);
-  if (lua_tocfunction(L, arg) != wrapper)
+  if (f != NULL && f != wrapper)
     lua_pushcclosure(L, wrapper, 1);
 }
 

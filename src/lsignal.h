@@ -55,6 +55,11 @@ LSIG_FUNC void lsig_armself (lua_State *T);
 LSIG_FUNC void lsig_disarm (lua_State *T);
 LSIG_FUNC unsigned lsig_armcount (void);
 LSIG_FUNC int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev);
+LSIG_FUNC lua_State *lsig_runner (void);
+LSIG_FUNC lua_State *lsig_interrupted (void);
+
+/* coroutines.c */
+LSIG_FUNC int lsig_closethread (lua_State *co, lua_State *from);
 LSIG_FUNC void lsig_leaveco (lua_State *L, lua_State *co, lua_State *prev);
 
 /* wakeup.c: what the C handler and the engine call */
@@ -69,6 +74,9 @@ LSIG_FUNC int lsig_checksignal0 (lua_State *L, int arg);
 LSIG_FUNC void lsig_checkset (lua_State *L, int arg, sigset_t *set);
 LSIG_FUNC void lsig_pushset (lua_State *L, const sigset_t *set);
 LSIG_FUNC void lsig_setinteger (lua_State *L, const char *name, lua_Integer value);
+
+/* timers.c */
+LSIG_FUNC void lsig_stoptimer (int signo);
 
 /* waits.c */
 LSIG_FUNC int lsig_wait (double timeout);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -169,6 +170,30 @@ static int sig_sleep (lua_State *L) {
     if (!samehooks(&before, &after)) break;
   }
   return 0;
+}
+
+
+/*
+** The owner is closing and signo is about to get its default action
+** back: the timer that sends it is disarmed first, and a delivery of
+** it already pending is discarded (setting SIG_IGN does that), so that
+** a script that ends with an interval timer running ends with its own
+** status, and a host that closes the state is not killed by its timer.
+** alarm() uses ITIMER_REAL.
+*/
+void lsig_stoptimer (int signo) {
+  static const struct itimerval off;
+  struct sigaction ign;
+  int which;
+  if (signo == SIGALRM) which = ITIMER_REAL;
+  else if (signo == SIGVTALRM) which = ITIMER_VIRTUAL;
+  else if (signo == SIGPROF) which = ITIMER_PROF;
+  else return;
+  setitimer(which, &off, NULL);
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigemptyset(&ign.sa_mask);
+  sigaction(signo, &ign, NULL);
 }
 
 
