@@ -1,11 +1,28 @@
---- Python's [signal](https://docs.python.org/3/library/signal.html) module for Lua 5.4.
+--- Python's [signal](https://docs.python.org/3/library/signal.html) module for Lua 5.4 and 5.5.
 --
--- The functions come from the C module `signal.core`; this file adds
--- the tables that are simpler in Lua and makes coroutines visible to
--- the delivery core.
+-- `local signal = require "signal"` gives a Lua program real signals:
+-- handlers that are Lua functions, run between two instructions of the
+-- program; masks, waits and timers; ways to send signals and reap
+-- children; and a watcher for event loops. The names, arguments and
+-- results are Python's, with Lua's conventions where the two differ.
 -- @module signal
 
+-- The C part is built for Lua 5.4 or 5.5 and another Lua cannot load
+-- it (it fails on a missing symbol that says nothing): say so first.
+-- This much of the file is valid Lua 5.1 to 5.5.
+local lua_version = _VERSION:match("%d+%.%d+")
+if lua_version ~= "5.4" and lua_version ~= "5.5" then
+  error(("signal needs Lua 5.4 or 5.5, and this is %s: run the program "
+         .. "with lua5.4 (or lua5.5), as in: lua5.4 script.lua")
+        :format(_VERSION), 0)
+end
+
 local core = require "signal.core"
+
+-- On a reload of this file alone, "signal.core" is the stand-in put
+-- there at the end of this file: the module is the table it reads.
+local standin = getmetatable(core)
+if standin and standin.__name == "signal.core" then core = standin.__index end
 
 -- Taken out of the core table, so that error messages name the
 -- replacements as coroutine.resume and coroutine.wrap. A reload of
@@ -525,14 +542,16 @@ end
 -- @function valid_signals
 -- @treturn table a set
 
--- The name the stand-alone interpreter gives itself in its messages.
+-- The name the stand-alone interpreter gives itself in its messages,
+-- lua.c's progname: its argv[0], which its arg table holds at the
+-- lowest index (arg[0] when there is no script, as under -e).
 local function progname()
   local a, low = rawget(_G, "arg"), nil
   if type(a) ~= "table" then return "lua" end
   for i in pairs(a) do
     if math.type(i) == "integer" and (low == nil or i < low) then low = i end
   end
-  return low and low < 0 and tostring(a[low]) or "lua"
+  return low and low <= 0 and tostring(a[low]) or "lua"
 end
 
 -- Ends the process by SIGINT, as an uncaught KeyboardInterrupt ends
@@ -547,7 +566,21 @@ local function die_by_sigint(message)
   os.exit(130)   -- only if SIGINT could not end it
 end
 
-function signal.main(fn, ...)
+-- A function, or a value with a __call metamethod.
+local function callable(v)
+  if type(v) == "function" then return true end
+  local mt = getmetatable(v)
+  return type(mt) == "table" and rawget(mt, "__call") ~= nil
+end
+
+function signal.main(...)
+  local fn = ...
+  if not callable(fn) then
+    -- as luaL_typeerror words it, under the name tracebacks give it
+    local got = select("#", ...) == 0 and "no value" or type(fn)
+    error(("bad argument #1 to 'signal.main' (function expected, got %s)")
+          :format(got), 2)
+  end
   if core.getsignal(core.SIGINT) == nil then
     core.signal(core.SIGINT, core.default_int_handler)
   end
@@ -558,7 +591,7 @@ function signal.main(fn, ...)
     end
     return e
   end
-  local results = table.pack(xpcall(fn, handler, ...))
+  local results = table.pack(xpcall(fn, handler, select(2, ...)))
   if results[1] then return table.unpack(results, 2, results.n) end
   if traceback and rawequal(results[2], core.KeyboardInterrupt) then
     die_by_sigint(traceback)
@@ -582,5 +615,17 @@ local dbg = package.loaded.debug
 if wraphooks and dbg then
   dbg.sethook, dbg.gethook = wraphooks(dbg.sethook, dbg.gethook)
 end
+
+-- Lua names a C function in a traceback or an argument error after
+-- the first table of package.loaded that holds it, in the order of a
+-- hash walk, which changes from run to run: with the module under two
+-- keys, signal.sleep was 'signal.sleep' in one run and
+-- 'signal.core.sleep' in the next. "signal.core" becomes a stand-in
+-- that reads the module (an empty table and its metatable: no copy of
+-- the functions), so the only name is signal.NAME.
+package.loaded["signal.core"] = setmetatable({}, {
+  __name = "signal.core",
+  __index = signal,
+})
 
 return signal
