@@ -150,8 +150,13 @@ lint:
 	sh tools/deps.sh lint
 	luacheck lua spec examples bench
 
+# The README's Caveats section becomes a page of the reference; its
+# links to other sections of the README name them instead.
 doc:
 	sh tools/deps.sh doc
+	@mkdir -p build/doc
+	sed -n '/^## Caveats/,/^## /p' README.md | sed '$$d' \
+	  | sed 's/\[\([^]]*\)\](#[a-z0-9-]*)/\1 in README.md/g' >build/doc/caveats.md
 	ldoc .
 
 demo:

@@ -33,15 +33,16 @@ local function use(share, lib)
   return out
 end
 
--- LuaRocks before 3.12 recognises a Lua's headers by a literal
--- "#define LUA_VERSION_NUM 504" in lua.h, which Lua 5.5 computes from
--- its major and minor numbers: such a LuaRocks cannot build for 5.5.
+-- LuaRocks supports Lua 5.5 from 3.13.0 on: an older one recognises a
+-- Lua's headers by a literal "#define LUA_VERSION_NUM 504" in lua.h,
+-- which Lua 5.5 computes from its major and minor numbers, and cannot
+-- build for 5.5.
 local function luarocks_refuses()
   local incdir = os.getenv("LUA_INCDIR") or ("/usr/include/lua" .. V)
   local header = helpers.readfile(incdir .. "/lua.h")
   local literal = header:match("#define%s+LUA_VERSION_NUM%s+%d+")
   local major, minor = helpers.sh(TOOL .. "luarocks --version"):match("(%d+)%.(%d+)")
-  local old = major and (tonumber(major) < 3 or tonumber(major) == 3 and tonumber(minor) < 12)
+  local old = major and (tonumber(major) < 3 or tonumber(major) == 3 and tonumber(minor) < 13)
   if header ~= "" and not literal and old then
     return ("this LuaRocks (%s.%s) cannot read Lua %s's lua.h: it needs a literal LUA_VERSION_NUM")
       :format(major, minor, V)
