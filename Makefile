@@ -29,7 +29,7 @@ HDR = $(wildcard src/*.h)
 OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/signal/core.so
 
-.PHONY: all module test test-gc test-stress test-container test-matrix werror sanitize tsan test-threads valgrind install uninstall clean hosts
+.PHONY: all module rock test test-gc test-stress test-container test-matrix werror sanitize tsan test-threads valgrind install uninstall clean hosts
 
 all: $(MODULE) hosts
 
@@ -140,6 +140,14 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD) build-* doc
+
+# What luarocks make runs (see the rockspec), with BUILD=build/rock: a
+# build from scratch with the flags LuaRocks gives. Objects a plain
+# make left would be up to date to make, and the rock would get their
+# flags (maybe another Lua's headers) instead.
+rock:
+	rm -rf $(BUILD)
+	$(MAKE) module
 
 # Checks and tools, each in its own script.
 .PHONY: deps lint doc demo bench bench-quick

@@ -90,4 +90,38 @@ describe("packaging", function()
     assert.equal("", helpers.sh(("cd %s && " .. TOOL .. "find . -name '*.o' -not -path './build/*'"):format(work)))
     helpers.sh(("rm -rf %s %s"):format(work, tree))
   end)
+
+  luarocks_it("luarocks make after a plain make builds again, with LuaRocks' flags", function()
+    local work, tree = tmpdir(), tmpdir()
+    local out, ok = helpers.sh(("cd %s && " .. TOOL .. "cp -r Makefile lua src rockspec %s"):format(helpers.ROOT, work))
+    assert.is_true(ok, out)
+    -- a plain make first, with the Makefile's own flags
+    out, ok = helpers.sh(("cd %s && " .. TOOL .. "make -s module LUA_VERSION=%s %s")
+      :format(work, V, os.getenv("LUA_INCDIR") and "LUA_INCDIR=" .. os.getenv("LUA_INCDIR") or ""))
+    assert.is_true(ok, out)
+    -- LuaRocks' CFLAGS, marked so that its compile lines show them
+    local config = work .. "/luarocks-config.lua"
+    local f = assert(io.open(config, "w"))
+    f:write('variables = { CFLAGS = "-O1 -fPIC -DSIGNAL_ROCK_FLAGS" }\n')
+    f:close()
+    local dir = os.getenv("SIGNAL_LUA_DIR")
+    out, ok = helpers.sh(("cd %s && LUAROCKS_CONFIG=%s " .. TOOL
+                          .. "luarocks --lua-version=%s %s make --tree=%s rockspec/pysignal-0.2.0-1.rockspec")
+      :format(work, config, V, dir and "--lua-dir=" .. dir or "", tree))
+    assert.is_true(ok, out)
+    assert.is_nil(out:find("Nothing to be done", 1, true), out)
+    -- every C file compiled again, each with LuaRocks' flags
+    local sources = helpers.sh(("ls %s/src/*.c | wc -l"):format(work)):match("%d+")
+    local compiled = 0
+    for line in out:gmatch("[^\n]+") do
+      if line:find(" -c -o build/rock/obj/", 1, true) then
+        assert.truthy(line:find("-DSIGNAL_ROCK_FLAGS", 1, true), line)
+        compiled = compiled + 1
+      end
+    end
+    assert.equal(tonumber(sources), compiled, out)
+    local share, lib = tree .. "/share/lua/" .. V, tree .. "/lib/lua/" .. V
+    assert.equal("1\t" .. lib .. "/signal/core.so\n", use(share, lib))
+    helpers.sh(("rm -rf %s %s"):format(work, tree))
+  end)
 end)
