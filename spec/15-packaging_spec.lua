@@ -99,10 +99,22 @@ describe("packaging", function()
     out, ok = helpers.sh(("cd %s && " .. TOOL .. "make -s module LUA_VERSION=%s %s")
       :format(work, V, os.getenv("LUA_INCDIR") and "LUA_INCDIR=" .. os.getenv("LUA_INCDIR") or ""))
     assert.is_true(ok, out)
-    -- LuaRocks' CFLAGS, marked so that its compile lines show them
+    -- LuaRocks' CFLAGS, marked so that its compile lines show them,
+    -- added to the variables of the configuration in force, if any
+    -- (make test-matrix gives its compiler that way)
+    local variables = {}
+    local given = os.getenv("LUAROCKS_CONFIG")
+    if given and given ~= "" then
+      local env = {}
+      local chunk = loadfile(given, "t", env)
+      if chunk and pcall(chunk) and type(env.variables) == "table" then variables = env.variables end
+    end
+    variables.CFLAGS = "-O1 -fPIC -DSIGNAL_ROCK_FLAGS"
     local config = work .. "/luarocks-config.lua"
     local f = assert(io.open(config, "w"))
-    f:write('variables = { CFLAGS = "-O1 -fPIC -DSIGNAL_ROCK_FLAGS" }\n')
+    f:write("variables = {\n")
+    for k, v in pairs(variables) do f:write(("  %s = %q,\n"):format(k, tostring(v))) end
+    f:write("}\n")
     f:close()
     local dir = os.getenv("SIGNAL_LUA_DIR")
     out, ok = helpers.sh(("cd %s && LUAROCKS_CONFIG=%s " .. TOOL

@@ -81,7 +81,8 @@ describe("the names of the module's functions", function()
       signal.signal("SIGUSR1", function() trace = debug.traceback() end)
       signal.raise_signal("SIGUSR1")
       print(e)
-      print(trace:match("in function '([^']*raise_signal)'"))
+      -- 5.4 names it as package.loaded holds it, 5.5 as the call does
+      print(trace:match("in %a+ '([^']*raise_signal)'"))
     ]]
     local seen, outputs = {}, {}
     for _ = 1, 12 do
@@ -89,8 +90,10 @@ describe("the names of the module's functions", function()
       assert.is_true(ok, out)
       if not seen[out] then seen[out] = true outputs[#outputs + 1] = out end
     end
-    assert.same({ "bad argument #1 to 'signal.sleep' (number expected, got string)\n"
-                  .. "signal.raise_signal\n" }, outputs)
+    assert.equal(1, #outputs, table.concat(outputs, "--\n"))
+    local traced = helpers.LUAV == "5.4" and "signal.raise_signal" or "raise_signal"
+    assert.equal("bad argument #1 to 'signal.sleep' (number expected, got string)\n"
+                 .. traced .. "\n", outputs[1])
   end)
 
   it("leave require 'signal.core' reading the module", function()
