@@ -29,7 +29,7 @@ HDR = $(wildcard src/*.h)
 OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/signal/core.so
 
-.PHONY: all module test test-gc test-stress test-container test-matrix test-lua-suite werror sanitize tsan test-threads valgrind install uninstall clean hosts
+.PHONY: all module rock test test-gc test-stress test-container test-matrix test-lua-suite werror sanitize tsan test-threads valgrind install uninstall clean hosts
 
 all: $(MODULE) hosts
 
@@ -149,6 +149,14 @@ uninstall:
 clean:
 	rm -rf $(BUILD) build-* doc
 
+# What luarocks make runs (see the rockspec), with BUILD=build/rock: a
+# build from scratch with the flags LuaRocks gives. Objects a plain
+# make left would be up to date to make, and the rock would get their
+# flags (maybe another Lua's headers) instead.
+rock:
+	rm -rf $(BUILD)
+	$(MAKE) module
+
 # Checks and tools, each in its own script.
 .PHONY: deps lint doc demo bench bench-quick
 deps:
@@ -158,8 +166,13 @@ lint:
 	sh tools/deps.sh lint
 	luacheck lua spec examples bench
 
+# The README's Caveats section becomes a page of the reference; its
+# links to other sections of the README name them instead.
 doc:
 	sh tools/deps.sh doc
+	@mkdir -p build/doc
+	sed -n '/^## Caveats/,/^## /p' README.md | sed '$$d' \
+	  | sed 's/\[\([^]]*\)\](#[a-z0-9-]*)/\1 in README.md/g' >build/doc/caveats.md
 	ldoc .
 
 demo:

@@ -1,11 +1,43 @@
---- Python's [signal](https://docs.python.org/3/library/signal.html) module for Lua 5.4.
+--- Python's [signal](https://docs.python.org/3/library/signal.html) module for Lua 5.4 and 5.5.
 --
--- The functions come from the C module `signal.core`; this file adds
--- the tables that are simpler in Lua and makes coroutines visible to
--- the delivery core.
+-- `local signal = require "signal"` gives a Lua program real signals:
+-- handlers that are Lua functions, run between two instructions of the
+-- program; masks, waits and timers; ways to send signals and reap
+-- children; and a watcher for event loops. The names, arguments and
+-- results are Python's, with Lua's conventions where the two differ.
+--
+-- Start with `signal.signal` (below, under Installing handlers) and
+-- the examples: [timeout.lua](examples/timeout.lua.html) (a deadline),
+-- [graceful\_shutdown.lua](examples/graceful_shutdown.lua.html),
+-- [reload.lua](examples/reload.lua.html) (SIGHUP),
+-- [scoped.lua](examples/scoped.lua.html),
+-- [event\_loop.lua](examples/event_loop.lua.html) and the echo servers
+-- for [luv](examples/echo_luv.lua.html),
+-- [cqueues](examples/echo_cqueues.lua.html) and
+-- [Copas](examples/echo_copas.lua.html),
+-- [suspend.lua](examples/suspend.lua.html) (Ctrl-Z) and
+-- [init.lua](examples/init.lua.html) (a container's PID 1). Read the
+-- [Caveats](topics/caveats.md.html) before relying on a handler's
+-- timing: a blocking C call delays handlers, `os.execute` loses a
+-- SIGINT, an `io.popen` handle left to the garbage collector blocks.
 -- @module signal
 
+-- The C part is built for Lua 5.4 or 5.5 and another Lua cannot load
+-- it (it fails on a missing symbol that says nothing): say so first.
+-- This much of the file is valid Lua 5.1 to 5.5.
+local lua_version = _VERSION:match("%d+%.%d+")
+if lua_version ~= "5.4" and lua_version ~= "5.5" then
+  error(("signal needs Lua 5.4 or 5.5, and this is %s: run the program "
+         .. "with lua5.4 (or lua5.5), as in: lua5.4 script.lua")
+        :format(_VERSION), 0)
+end
+
 local core = require "signal.core"
+
+-- On a reload of this file alone, "signal.core" is the stand-in put
+-- there at the end of this file: the module is the table it reads.
+local standin = getmetatable(core)
+if standin and standin.__name == "signal.core" then core = standin.__index end
 
 -- Taken out of the core table, so that error messages name the
 -- replacements as coroutine.resume and coroutine.wrap. A reload of
@@ -18,56 +50,46 @@ core.coroutines, core.wraphooks = nil, nil
 local signal = core
 
 --- Values.
--- Every value is an integer field of the module, as in Python.
+-- The module's constants are integer fields, as in Python; the signal
+-- numbers have a section of their own below.
 -- @section values
-
---- Signal numbers: `SIGHUP`, `SIGINT`, `SIGQUIT`, `SIGILL`, `SIGTRAP`,
--- `SIGABRT`, `SIGIOT`, `SIGBUS`, `SIGFPE`, `SIGKILL`, `SIGUSR1`,
--- `SIGSEGV`, `SIGUSR2`, `SIGPIPE`, `SIGALRM`, `SIGTERM`, `SIGSTKFLT`,
--- `SIGCHLD`, `SIGCLD`, `SIGCONT`, `SIGSTOP`, `SIGTSTP`, `SIGTTIN`,
--- `SIGTTOU`, `SIGURG`, `SIGXCPU`, `SIGXFSZ`, `SIGVTALRM`, `SIGPROF`,
--- `SIGWINCH`, `SIGIO`, `SIGPOLL`, `SIGPWR`, `SIGSYS`, and `SIGEMT` or
--- `SIGINFO` where the platform has them. A name the platform lacks is
--- `nil`. Wherever a function takes a signal it also takes its name as
--- a string: `signal.kill(pid, "SIGTERM")`.
--- @field SIGTERM
 
 --- The first real-time signal, as the C library gives it at run time
 -- (34 with glibc on Linux).
--- @field SIGRTMIN
+-- @constant SIGRTMIN
 
 --- The last real-time signal, as the C library gives it at run time
 -- (64 with glibc on Linux).
--- @field SIGRTMAX
+-- @constant SIGRTMAX
 
 --- One more than the highest signal number (65 on Linux).
--- @field NSIG
+-- @constant NSIG
 
 --- The default action, 0 as in CPython. A handler value for
 -- `signal.signal` and `scoped`, and what `getsignal` returns for it.
--- @field SIG_DFL
+-- @constant SIG_DFL
 
 --- Ignore the signal, 1 as in CPython.
--- @field SIG_IGN
+-- @constant SIG_IGN
 
 --- `pthread_sigmask`: add the signals to the mask.
--- @field SIG_BLOCK
+-- @constant SIG_BLOCK
 
 --- `pthread_sigmask`: remove the signals from the mask.
--- @field SIG_UNBLOCK
+-- @constant SIG_UNBLOCK
 
 --- `pthread_sigmask`: make the signals the whole mask.
--- @field SIG_SETMASK
+-- @constant SIG_SETMASK
 
 --- `setitimer`/`getitimer`: the real-time timer, which sends `SIGALRM`.
--- @field ITIMER_REAL
+-- @constant ITIMER_REAL
 
 --- The timer of the process's user CPU time, which sends `SIGVTALRM`.
--- @field ITIMER_VIRTUAL
+-- @constant ITIMER_VIRTUAL
 
 --- The timer of the process's user and system CPU time, which sends
 -- `SIGPROF`.
--- @field ITIMER_PROF
+-- @constant ITIMER_PROF
 
 --- Every signal name to its number (aliases included) and every named
 -- number to its canonical name, as Python's
@@ -82,16 +104,21 @@ local signal = core
 -- @table KeyboardInterrupt
 
 --- The module's name and version, as Lua's own `_VERSION`: `"signal 0.2.0"`.
--- @field _VERSION
+-- @constant _VERSION
 signal._VERSION = "signal 0.2.0"
 
 --- `SIG_DFL` and `SIG_IGN` by name, as Python's
 -- [signal.Handlers](https://docs.python.org/3/library/signal.html#signal.Handlers).
+-- @field SIG_DFL 0, the default action
+-- @field SIG_IGN 1, ignore the signal
 -- @table Handlers
 signal.Handlers = { SIG_DFL = core.SIG_DFL, SIG_IGN = core.SIG_IGN }
 
 --- The `how` values of `pthread_sigmask`, as Python's
 -- [signal.Sigmasks](https://docs.python.org/3/library/signal.html#signal.Sigmasks).
+-- @field SIG_BLOCK add to the mask
+-- @field SIG_UNBLOCK remove from the mask
+-- @field SIG_SETMASK replace the mask
 -- @table Sigmasks
 signal.Sigmasks = {
   SIG_BLOCK = core.SIG_BLOCK,
@@ -99,7 +126,137 @@ signal.Sigmasks = {
   SIG_SETMASK = core.SIG_SETMASK,
 }
 
---- Handlers.
+--- Signal numbers.
+-- Every signal the platform defines, as an integer field; a name the
+-- platform lacks is `nil`. Wherever a function takes a signal it also
+-- takes its name as a string: `signal.kill(pid, "SIGTERM")`. The
+-- real-time signals are the numbers from `SIGRTMIN` to `SIGRTMAX`.
+-- @section numbers
+
+--- Hangup: the terminal closed, or the process that controlled it
+-- ended. Daemons take it as "reload the configuration". Default:
+-- terminate.
+-- @constant SIGHUP
+
+--- Interrupt from the keyboard (Ctrl-C). Default: terminate; with
+-- `default_int_handler` (as `main` installs) it raises
+-- `KeyboardInterrupt` where the program is.
+-- @constant SIGINT
+
+--- Quit from the keyboard (Ctrl-\\). Default: terminate with a core
+-- dump.
+-- @constant SIGQUIT
+
+--- Illegal instruction. Default: core dump.
+-- @constant SIGILL
+
+--- Trace or breakpoint trap. Default: core dump.
+-- @constant SIGTRAP
+
+--- Abort, as C's `abort()` sends it. Default: core dump.
+-- @constant SIGABRT
+
+--- Another name for `SIGABRT`.
+-- @constant SIGIOT
+
+--- Emulator trap, where the platform has it (not on Linux for x86 or
+-- ARM). Default: core dump.
+-- @constant SIGEMT
+
+--- Arithmetic error, such as a C integer division by zero. Default:
+-- core dump.
+-- @constant SIGFPE
+
+--- Kill. It cannot be caught, blocked or ignored: `signal.signal`
+-- refuses it. Default: terminate.
+-- @constant SIGKILL
+
+--- Bus error: an access to memory that does not exist (a truncated
+-- mapped file). Default: core dump.
+-- @constant SIGBUS
+
+--- Invalid memory reference. Default: core dump.
+-- @constant SIGSEGV
+
+--- Bad system call. Default: core dump.
+-- @constant SIGSYS
+
+--- A write to a pipe or socket that no one reads. Default: terminate;
+-- ignored, the write fails with `EPIPE` instead.
+-- @constant SIGPIPE
+
+--- The real-time timer: `alarm` and `ITIMER_REAL`. Default: terminate.
+-- @constant SIGALRM
+
+--- Termination request: what `kill` and service managers send by
+-- default. Default: terminate.
+-- @constant SIGTERM
+
+--- For the program's own use. Default: terminate.
+-- @constant SIGUSR1
+
+--- For the program's own use. Default: terminate.
+-- @constant SIGUSR2
+
+--- A child process ended, stopped or continued: reap it with `waitpid`.
+-- Default: ignore.
+-- @constant SIGCHLD
+
+--- Another name for `SIGCHLD`.
+-- @constant SIGCLD
+
+--- Power failure. Default: terminate.
+-- @constant SIGPWR
+
+--- Input or output is possible on a descriptor set up for it. Default:
+-- terminate.
+-- @constant SIGIO
+
+--- Another name for `SIGIO` on Linux.
+-- @constant SIGPOLL
+
+--- Urgent data on a socket. Default: ignore.
+-- @constant SIGURG
+
+--- The terminal changed size. Default: ignore.
+-- @constant SIGWINCH
+
+--- Stop. It cannot be caught, blocked or ignored. Default: stop.
+-- @constant SIGSTOP
+
+--- Stop from the keyboard (Ctrl-Z). Default: stop.
+-- @constant SIGTSTP
+
+--- Continue if stopped. Default: continue.
+-- @constant SIGCONT
+
+--- A background process read from its terminal. Default: stop.
+-- @constant SIGTTIN
+
+--- A background process wrote to its terminal (with `stty tostop`).
+-- Default: stop.
+-- @constant SIGTTOU
+
+--- The virtual timer, `ITIMER_VIRTUAL`. Default: terminate.
+-- @constant SIGVTALRM
+
+--- The profiling timer, `ITIMER_PROF`. Default: terminate.
+-- @constant SIGPROF
+
+--- The CPU time limit was reached (`ulimit -t`). Default: core dump.
+-- @constant SIGXCPU
+
+--- The file size limit was passed (`ulimit -f`). Default: core dump.
+-- @constant SIGXFSZ
+
+--- Status request from the keyboard (Ctrl-T), on BSD and macOS.
+-- Default: ignore.
+-- @constant SIGINFO
+
+--- Stack fault on a coprocessor (Linux; unused). Default: terminate.
+-- @constant SIGSTKFLT
+
+--- Installing handlers.
 -- A handler is a function or callable table, called as `handler(signum)`
 -- at the next instruction boundary of the Lua state, once per delivery,
 -- never nested inside another handler. Its error propagates from the
@@ -117,7 +274,8 @@ signal.Sigmasks = {
 --   `SIG_IGN`, or `nil` if it was not installed from Lua
 -- @raise on a bad argument, or when the system refuses (`SIGKILL`,
 --   `SIGSTOP`), or when another Lua state in the process owns delivery
--- @usage local stop = false
+-- @usage
+-- local stop = false
 -- signal.signal("SIGTERM", function() stop = true end)
 
 --- The current handler of a signal, as Python's
@@ -134,18 +292,23 @@ signal.Sigmasks = {
 -- @param handler as for `signal.signal`
 -- @return a to-be-closed value that puts back the exact disposition it
 --   replaced when the block ends, however it ends; it also has a
---   `close` method (`scope:close()`), and closing twice does nothing
--- @usage do
+--   `close` method (`scope:close()`), and closing twice does nothing.
+--   Scopes may be closed in any order: the handler in force is that of
+--   the newest scope still open, and once all are closed the handler
+--   from before the first is back. A scope never closed stays open
+-- @usage
+-- do
 --   local _guard <close> = signal.scoped("SIGINT", function() end)
 --   -- ...
 -- end  -- the previous SIGINT handler is back
 
 --- Raises `KeyboardInterrupt`, as Python's
--- [signal.default_int_handler](https://docs.python.org/3/library/signal.html#signal.default_int_handler).
+-- [signal.default\_int\_handler](https://docs.python.org/3/library/signal.html#signal.default_int_handler).
 -- @function default_int_handler
 -- @tparam[opt] integer signum the signal (ignored)
 -- @raise `KeyboardInterrupt`
--- @usage signal.signal("SIGINT", signal.default_int_handler)
+-- @usage
+-- signal.signal("SIGINT", signal.default_int_handler)
 
 --- Chooses whether a signal interrupts slow system calls, as Python's
 -- [signal.siginterrupt](https://docs.python.org/3/library/signal.html#signal.siginterrupt).
@@ -173,7 +336,8 @@ signal.Sigmasks = {
 -- @tparam function fn the program
 -- @param ... its arguments
 -- @return what `fn` returns
--- @usage signal.main(function(...)
+-- @usage
+-- signal.main(function(...)
 --   -- the whole program
 -- end, ...)
 
@@ -181,7 +345,7 @@ signal.Sigmasks = {
 -- @section sending
 
 --- Sends a signal to the calling process, as Python's
--- [signal.raise_signal](https://docs.python.org/3/library/signal.html#signal.raise_signal). A Lua
+-- [signal.raise\_signal](https://docs.python.org/3/library/signal.html#signal.raise_signal). A Lua
 -- handler for it has run when it returns.
 -- @function raise_signal
 -- @tparam integer|string signum the signal
@@ -210,13 +374,13 @@ signal.Sigmasks = {
 -- @treturn integer the process id
 
 --- The id of the calling thread, as Python's
--- [threading.get_ident](https://docs.python.org/3/library/threading.html#threading.get_ident), for
+-- [threading.get\_ident](https://docs.python.org/3/library/threading.html#threading.get_ident), for
 -- `pthread_kill`.
 -- @function pthread_self
 -- @treturn integer the thread id
 
 --- Sends a signal to a thread of this process, as Python's
--- [signal.pthread_kill](https://docs.python.org/3/library/signal.html#signal.pthread_kill). A Lua
+-- [signal.pthread\_kill](https://docs.python.org/3/library/signal.html#signal.pthread_kill). A Lua
 -- handler for a signal sent to the calling
 -- thread has run when it returns.
 -- @function pthread_kill
@@ -224,14 +388,14 @@ signal.Sigmasks = {
 -- @tparam integer|string signum the signal
 
 --- A file descriptor that refers to a process, as Python's
--- [os.pidfd_open](https://docs.python.org/3/library/os.html#os.pidfd_open) (Linux 5.3 and later).
+-- [os.pidfd\_open](https://docs.python.org/3/library/os.html#os.pidfd_open) (Linux 5.3 and later).
 -- @function pidfd_open
 -- @tparam integer pid the process
 -- @tparam[opt=0] integer flags
 -- @return the descriptor, or `fail`, a message and the `errno` number
 
 --- Sends a signal through a process file descriptor, as Python's
--- [signal.pidfd_send_signal](https://docs.python.org/3/library/signal.html#signal.pidfd_send_signal):
+-- [signal.pidfd\_send\_signal](https://docs.python.org/3/library/signal.html#signal.pidfd_send_signal):
 -- no risk of signalling a recycled pid.
 -- @function pidfd_send_signal
 -- @tparam integer pidfd from `pidfd_open`
@@ -239,6 +403,9 @@ signal.Sigmasks = {
 -- @param[opt] siginfo must be `nil`
 -- @tparam[opt=0] integer flags
 -- @return `true`, or `fail`, a message and the `errno` number
+
+--- Children.
+-- @section children
 
 --- Waits for a child process to change state, as Python's
 -- [os.waitpid](https://docs.python.org/3/library/os.html#os.waitpid),
@@ -260,16 +427,17 @@ signal.Sigmasks = {
 --   no change; or `fail`, a message and the `errno` number
 --   (`nil, "waitpid: No child processes", 10`)
 -- @raise a handler's error
--- @usage local pid, how, code = signal.waitpid(-1)
+-- @usage
+-- local pid, how, code = signal.waitpid(-1)
 
 --- `waitpid`: return 0 at once when no child changed state.
--- @field WNOHANG
+-- @constant WNOHANG
 
 --- `waitpid`: report children that stopped, too.
--- @field WUNTRACED
+-- @constant WUNTRACED
 
 --- `waitpid`: report stopped children that were continued, too.
--- @field WCONTINUED
+-- @constant WCONTINUED
 
 --- Timers.
 -- @section timers
@@ -316,22 +484,29 @@ signal.Sigmasks = {
 
 --- Examines and changes the signal mask of the calling thread, as
 -- Python's
--- [signal.pthread_sigmask](https://docs.python.org/3/library/signal.html#signal.pthread_sigmask).
+-- [signal.pthread\_sigmask](https://docs.python.org/3/library/signal.html#signal.pthread_sigmask).
 -- The handlers of signals it
 -- unblocks have run when it returns.
 -- @function pthread_sigmask
 -- @tparam integer how `SIG_BLOCK`, `SIG_UNBLOCK` or `SIG_SETMASK`
 -- @tparam table sigs a set of signals
 -- @treturn table the previous mask, a set
--- @usage local mask = signal.pthread_sigmask(signal.SIG_BLOCK, {}) -- read it
+-- @usage
+-- local mask = signal.pthread_sigmask(signal.SIG_BLOCK, {}) -- read it
 
 --- Blocks signals for the length of a block.
 -- @function blocked
 -- @tparam table sigs a set of signals
--- @return a to-be-closed value that restores the previous mask when
---   the block ends; the handlers of what arrived meanwhile then run. It
---   also has a `close` method for an early end; closing twice does nothing
--- @usage do
+-- @return a to-be-closed value that unblocks `sigs` again when the
+--   block ends; the handlers of what arrived meanwhile then run. It
+--   also has a `close` method for an early end; closing twice does
+--   nothing. Guards may be closed in any order: a signal stays blocked
+--   while any open guard blocks it, and once all are closed the mask
+--   is the one from before the first (a signal blocked before stays
+--   blocked). A guard belongs to the OS thread that opened it (the
+--   mask is the thread's); one never closed keeps its signals blocked
+-- @usage
+-- do
 --   local _mask <close> = signal.blocked({"SIGTERM", "SIGINT"})
 --   -- a section that must not be cut in two
 -- end
@@ -369,7 +544,7 @@ signal.Sigmasks = {
 
 --- Has the number of each signal delivered to a Lua handler written as
 -- one byte to `fd`, as Python's
--- [signal.set_wakeup_fd](https://docs.python.org/3/library/signal.html#signal.set_wakeup_fd).
+-- [signal.set\_wakeup\_fd](https://docs.python.org/3/library/signal.html#signal.set_wakeup_fd).
 -- @function set_wakeup_fd
 -- @tparam integer fd a non-blocking descriptor, or -1 to stop
 -- @tparam[opt] table options `{warn_on_full_buffer = bool}` (default
@@ -386,7 +561,8 @@ signal.Sigmasks = {
 -- event loop takes as it is.
 -- @function pollfd
 -- @treturn integer the descriptor (non-blocking, close-on-exec)
--- @usage local uv = require "luv"
+-- @usage
+-- local uv = require "luv"
 -- uv.new_poll(signal.pollfd()):start("r", function() signal.check() end)
 
 --- Makes a watcher: see the `watcher` type below. One object that
@@ -395,7 +571,8 @@ signal.Sigmasks = {
 -- cqueues, Copas, luv and lua-ev each take as it is.
 -- @function watcher
 -- @return a watcher object
--- @usage local w = signal.watcher()
+-- @usage
+-- local w = signal.watcher()
 -- local ready = socket.select({server, w}, nil, 1)
 -- if ready[w] then w:check() end
 
@@ -442,7 +619,7 @@ signal.Sigmasks = {
 -- @function watcher:check
 -- @raise a handler's error
 
---- Waits until a delivery is pending or `timeout` seconds pass, then
+--- Waits until a delivery is pending or *timeout* seconds pass, then
 -- runs the pending handlers (`check`). Inside a cqueues coroutine it
 -- yields to cqueues (cqueues.poll); in any other coroutine, once Copas
 -- is loaded, it takes itself for a Copas thread and yields to Copas
@@ -453,7 +630,8 @@ signal.Sigmasks = {
 -- @treturn boolean `true` if the descriptor was readable, `false`
 --   when the time ran out
 -- @raise a handler's error
--- @usage copas.addthread(function() while true do w:wait() end end)
+-- @usage
+-- copas.addthread(function() while true do w:wait() end end)
 
 --- Copas's read protocol, used by `wait` through `copas.receive`:
 -- runs the pending handlers and returns `"signal"` when the descriptor
@@ -521,18 +699,20 @@ end
 -- @treturn ?string the description, or `nil` for an unknown signal
 
 --- Every valid signal number, as Python's
--- [signal.valid_signals](https://docs.python.org/3/library/signal.html#signal.valid_signals).
+-- [signal.valid\_signals](https://docs.python.org/3/library/signal.html#signal.valid_signals).
 -- @function valid_signals
 -- @treturn table a set
 
--- The name the stand-alone interpreter gives itself in its messages.
+-- The name the stand-alone interpreter gives itself in its messages,
+-- lua.c's progname: its argv[0], which its arg table holds at the
+-- lowest index (arg[0] when there is no script, as under -e).
 local function progname()
   local a, low = rawget(_G, "arg"), nil
   if type(a) ~= "table" then return "lua" end
   for i in pairs(a) do
     if math.type(i) == "integer" and (low == nil or i < low) then low = i end
   end
-  return low and low < 0 and tostring(a[low]) or "lua"
+  return low and low <= 0 and tostring(a[low]) or "lua"
 end
 
 -- Ends the process by SIGINT, as an uncaught KeyboardInterrupt ends
@@ -547,7 +727,21 @@ local function die_by_sigint(message)
   os.exit(130)   -- only if SIGINT could not end it
 end
 
-function signal.main(fn, ...)
+-- A function, or a value with a __call metamethod.
+local function callable(v)
+  if type(v) == "function" then return true end
+  local mt = getmetatable(v)
+  return type(mt) == "table" and rawget(mt, "__call") ~= nil
+end
+
+function signal.main(...)
+  local fn = ...
+  if not callable(fn) then
+    -- as luaL_typeerror words it, under the name tracebacks give it
+    local got = select("#", ...) == 0 and "no value" or type(fn)
+    error(("bad argument #1 to 'signal.main' (function expected, got %s)")
+          :format(got), 2)
+  end
   if core.getsignal(core.SIGINT) == nil then
     core.signal(core.SIGINT, core.default_int_handler)
   end
@@ -558,7 +752,7 @@ function signal.main(fn, ...)
     end
     return e
   end
-  local results = table.pack(xpcall(fn, handler, ...))
+  local results = table.pack(xpcall(fn, handler, select(2, ...)))
   if results[1] then return table.unpack(results, 2, results.n) end
   if traceback and rawequal(results[2], core.KeyboardInterrupt) then
     die_by_sigint(traceback)
@@ -582,5 +776,17 @@ local dbg = package.loaded.debug
 if wraphooks and dbg then
   dbg.sethook, dbg.gethook = wraphooks(dbg.sethook, dbg.gethook)
 end
+
+-- Lua names a C function in a traceback or an argument error after
+-- the first table of package.loaded that holds it, in the order of a
+-- hash walk, which changes from run to run: with the module under two
+-- keys, signal.sleep was 'signal.sleep' in one run and
+-- 'signal.core.sleep' in the next. "signal.core" becomes a stand-in
+-- that reads the module (an empty table and its metatable: no copy of
+-- the functions), so the only name is signal.NAME.
+package.loaded["signal.core"] = setmetatable({}, {
+  __name = "signal.core",
+  __index = signal,
+})
 
 return signal

@@ -19,18 +19,22 @@ description = {
 }
 supported_platforms = { "linux" }
 dependencies = { "lua >= 5.4, < 5.6" }
--- The Makefile builds the module (in build/, with its warnings and
--- every C file of src/) and installs it where LuaRocks says.
+-- The Makefile builds the module (with its warnings and every C file
+-- of src/) and installs it where LuaRocks says. Its target "rock"
+-- always builds from scratch, in build/rock/, so the rock has the
+-- flags LuaRocks gives, whatever a plain make left in build/.
 build = {
   type = "make",
-  build_target = "module",
+  build_target = "rock",
   build_variables = {
+    BUILD = "build/rock",
     CFLAGS = "$(CFLAGS)",
     LIBFLAG = "$(LIBFLAG)",
     LUA_INCDIR = "$(LUA_INCDIR)",
     LUA = "$(LUA)",
   },
   install_variables = {
+    BUILD = "build/rock",
     LUADIR = "$(LUADIR)",
     LIBDIR = "$(LIBDIR)",
   },

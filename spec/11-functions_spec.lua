@@ -53,13 +53,14 @@ describe("signal and getsignal", function()
     { { 10, "x" }, "bad argument #2 to 'signal' (signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object)" },
     { { 10, {} }, "bad argument #2 to 'signal' (signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object)" },
     { { 10, nil }, "bad argument #2 to 'signal' (signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object)" },
-    { { 9, print }, "cannot set the handler of signal 9: Invalid argument" },
-    { { "SIGSTOP", print }, "cannot set the handler of signal 19: Invalid argument" },
+    { { 9, print }, "SIGKILL cannot be caught or ignored: Invalid argument" },
+    { { "SIGKILL", signal.SIG_DFL }, "SIGKILL cannot be caught or ignored: Invalid argument" },
+    { { "SIGSTOP", print }, "SIGSTOP cannot be caught or ignored: Invalid argument" },
   }
   -- the numbers the C library reserves for itself: 32 to SIGRTMIN - 1
   for s = 32, signal.SIGRTMIN - 1 do
     bad[#bad + 1] = { { s, s % 2 == 0 and print or signal.SIG_IGN },
-                      "cannot set the handler of signal " .. s .. ": Invalid argument" }
+                      "signal " .. s .. " is reserved by the C library: Invalid argument" }
   end
   for _, case in ipairs(bad) do
     local args, message = case[1], case[2]

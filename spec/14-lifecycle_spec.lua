@@ -119,7 +119,7 @@ describe("lifecycle", function()
     assert.has_error(function() signal.scoped("SIGUSR1", 7) end,
       "bad argument #2 to 'scoped' (signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object)")
     assert.has_error(function() signal.scoped("SIGKILL", print) end,
-      "cannot set the handler of signal 9: Invalid argument")
+      "SIGKILL cannot be caught or ignored: Invalid argument")
     assert.equal(before, signal.getsignal("SIGUSR1"))
     assert.equal(signal.SIG_DFL, signal.getsignal("SIGKILL"))
   end)

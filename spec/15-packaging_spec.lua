@@ -33,15 +33,16 @@ local function use(share, lib)
   return out
 end
 
--- LuaRocks before 3.12 recognises a Lua's headers by a literal
--- "#define LUA_VERSION_NUM 504" in lua.h, which Lua 5.5 computes from
--- its major and minor numbers: such a LuaRocks cannot build for 5.5.
+-- LuaRocks supports Lua 5.5 from 3.13.0 on: an older one recognises a
+-- Lua's headers by a literal "#define LUA_VERSION_NUM 504" in lua.h,
+-- which Lua 5.5 computes from its major and minor numbers, and cannot
+-- build for 5.5.
 local function luarocks_refuses()
   local incdir = os.getenv("LUA_INCDIR") or ("/usr/include/lua" .. V)
   local header = helpers.readfile(incdir .. "/lua.h")
   local literal = header:match("#define%s+LUA_VERSION_NUM%s+%d+")
   local major, minor = helpers.sh(TOOL .. "luarocks --version"):match("(%d+)%.(%d+)")
-  local old = major and (tonumber(major) < 3 or tonumber(major) == 3 and tonumber(minor) < 12)
+  local old = major and (tonumber(major) < 3 or tonumber(major) == 3 and tonumber(minor) < 13)
   if header ~= "" and not literal and old then
     return ("this LuaRocks (%s.%s) cannot read Lua %s's lua.h: it needs a literal LUA_VERSION_NUM")
       :format(major, minor, V)
@@ -87,6 +88,52 @@ describe("packaging", function()
     -- built with the Makefile's warnings, in build/, not among the sources
     assert.matches("%-Wall %-Wextra", out)
     assert.equal("", helpers.sh(("cd %s && " .. TOOL .. "find . -name '*.o' -not -path './build/*'"):format(work)))
+    helpers.sh(("rm -rf %s %s"):format(work, tree))
+  end)
+
+  luarocks_it("luarocks make after a plain make builds again, with LuaRocks' flags", function()
+    local work, tree = tmpdir(), tmpdir()
+    local out, ok = helpers.sh(("cd %s && " .. TOOL .. "cp -r Makefile lua src rockspec %s"):format(helpers.ROOT, work))
+    assert.is_true(ok, out)
+    -- a plain make first, with the Makefile's own flags
+    out, ok = helpers.sh(("cd %s && " .. TOOL .. "make -s module LUA_VERSION=%s %s")
+      :format(work, V, os.getenv("LUA_INCDIR") and "LUA_INCDIR=" .. os.getenv("LUA_INCDIR") or ""))
+    assert.is_true(ok, out)
+    -- LuaRocks' CFLAGS, marked so that its compile lines show them,
+    -- added to the variables of the configuration in force, if any
+    -- (make test-matrix gives its compiler that way)
+    local variables = {}
+    local given = os.getenv("LUAROCKS_CONFIG")
+    if given and given ~= "" then
+      local env = {}
+      local chunk = loadfile(given, "t", env)
+      if chunk and pcall(chunk) and type(env.variables) == "table" then variables = env.variables end
+    end
+    variables.CFLAGS = "-O1 -fPIC -DSIGNAL_ROCK_FLAGS"
+    local config = work .. "/luarocks-config.lua"
+    local f = assert(io.open(config, "w"))
+    f:write("variables = {\n")
+    for k, v in pairs(variables) do f:write(("  %s = %q,\n"):format(k, tostring(v))) end
+    f:write("}\n")
+    f:close()
+    local dir = os.getenv("SIGNAL_LUA_DIR")
+    out, ok = helpers.sh(("cd %s && LUAROCKS_CONFIG=%s " .. TOOL
+                          .. "luarocks --lua-version=%s %s make --tree=%s rockspec/pysignal-0.2.0-1.rockspec")
+      :format(work, config, V, dir and "--lua-dir=" .. dir or "", tree))
+    assert.is_true(ok, out)
+    assert.is_nil(out:find("Nothing to be done", 1, true), out)
+    -- every C file compiled again, each with LuaRocks' flags
+    local sources = helpers.sh(("ls %s/src/*.c | wc -l"):format(work)):match("%d+")
+    local compiled = 0
+    for line in out:gmatch("[^\n]+") do
+      if line:find(" -c -o build/rock/obj/", 1, true) then
+        assert.truthy(line:find("-DSIGNAL_ROCK_FLAGS", 1, true), line)
+        compiled = compiled + 1
+      end
+    end
+    assert.equal(tonumber(sources), compiled, out)
+    local share, lib = tree .. "/share/lua/" .. V, tree .. "/lib/lua/" .. V
+    assert.equal("1\t" .. lib .. "/signal/core.so\n", use(share, lib))
     helpers.sh(("rm -rf %s %s"):format(work, tree))
   end)
 end)

@@ -37,9 +37,9 @@ describe("robustness", function()
       return pending("under valgrind, whose sigaction accepts flags for SIGKILL")
     end
     assert.has_error(function() signal.siginterrupt("SIGKILL", true) end,
-      "siginterrupt: Invalid argument")
+      "siginterrupt: SIGKILL cannot be caught or ignored: Invalid argument")
     assert.has_error(function() signal.siginterrupt("SIGSTOP", false) end,
-      "siginterrupt: Invalid argument")
+      "siginterrupt: SIGSTOP cannot be caught or ignored: Invalid argument")
   end)
 
   it("keeps prompt delivery in coroutines after untracked coroutines die of a handler's error", function()
@@ -78,7 +78,7 @@ describe("robustness", function()
     local out, ok = helpers.sh(helpers.LUA .. [[ -W -e "signal = require 'signal'; signal.signal('SIGINT', function() end)" ]]
       .. [[ -e "print(signal.getsignal('SIGINT')); print(signal.getsignal('SIGINT'))"]])
     assert.is_true(ok, out)
-    assert.equal("Lua warning: signal: the handler of signal 2 was replaced outside this module; "
+    assert.equal("Lua warning: signal: the handler of SIGINT was replaced outside this module; "
       .. "its Lua handler is dropped\nnil\nnil\n", out)
   end)
 

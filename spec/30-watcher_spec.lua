@@ -251,8 +251,8 @@ describe("event loops and this module together", function()
       print(signal.getsignal("SIGUSR2"))
     ]])
     assert.is_true(ok, out)
-    assert.are.equal(("Lua warning: signal: the handler of signal %d was replaced outside "
-      .. "this module; its Lua handler is dropped\n0\n0\n"):format(signal_number("SIGUSR2")), out)
+    assert.are.equal("Lua warning: signal: the handler of SIGUSR2 was replaced outside "
+      .. "this module; its Lua handler is dropped\n0\n0\n", out)
   end)
 
   it("hazard: a signal cqueues blocks never reaches this module's handler", function()

@@ -729,11 +729,11 @@ void lsig_audit (lua_State *L) {
     lua_pushnil(L);
     lua_rawseti(L, -2, signo);
     lua_pop(L, 1);
-    lua_pushfstring(L, "signal: the handler of signal %d was replaced "
+    lua_pushfstring(L, "signal: the handler of %s was replaced "
                        "outside this module; its Lua handler is dropped",
-                    signo);
+                    lsig_pushsigname(L, signo));
     lua_warning(L, lua_tostring(L, -1), 0);
-    lua_pop(L, 1);
+    lua_pop(L, 2);
   }
 }
 

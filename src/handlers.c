@@ -92,14 +92,36 @@ static void pushentry (lua_State *L, int kind, int arg) {
 
 
 /*
-** Sets the handler at 'arg' (of the given kind) for signo. What may run
-** out of memory comes first and changes nothing when it fails: the
-** table entry is made and put back (an integer key stays in a table
-** while its value is nil, so setting it again needs no memory), then
-** the claim, which publishes nothing until it cannot fail. The kernel's
-** disposition changes last, and a refusal undoes the rest.
+** The error for a disposition the system refused: it names the signal
+** as every message does and says why before the system's message.
 */
-static void install (lua_State *L, int signo, int kind, int arg) {
+static int refused (lua_State *L, const char *what, int signo, int e) {
+  const char *name = lsig_pushsigname(L, signo);
+#ifdef SIGSTOP
+  if (signo == SIGKILL || signo == SIGSTOP)
+    return luaL_error(L, "%s%s cannot be caught or ignored: %s",
+                      what, name, strerror(e));
+#endif
+#ifdef SIGRTMIN
+  if (signo > 31 && signo < SIGRTMIN)
+    return luaL_error(L, "%s%s is reserved by the C library: %s",
+                      what, name, strerror(e));
+#endif
+  return luaL_error(L, "%scannot set the handler of %s: %s",
+                    what, name, strerror(e));
+}
+
+
+/*
+** Sets the handler at 'arg' (of the given kind) for signo; 0, or the
+** errno of the system's refusal. What may run out of memory comes
+** first and changes nothing when it fails: the table entry is made
+** and put back (an integer key stays in a table while its value is
+** nil, so setting it again needs no memory), then the claim, which
+** publishes nothing until it cannot fail. The kernel's disposition
+** changes last, and a refusal undoes the rest.
+*/
+static int install (lua_State *L, int signo, int kind, int arg) {
   int fresh;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   lua_rawgeti(L, -1, signo);  /* stack: handlers previous */
@@ -114,20 +136,23 @@ static void install (lua_State *L, int signo, int kind, int arg) {
     int e = errno;
     lua_rawseti(L, -2, signo);  /* the previous entry back */
     if (fresh) lsig_unclaim(L);
-    luaL_error(L, "cannot set the handler of signal %d: %s",
-               signo, strerror(e));
+    lua_pop(L, 1);
+    return e;
   }
   lua_pop(L, 2);
+  return 0;
 }
 
 
 static int sig_signal (lua_State *L) {
   int signo = lsig_checksignal(L, 1);
   int kind = checkhandler(L, 2);
+  int err;
   lsig_checkowner(L);
   lsig_audit(L);
   pushhandler(L, signo);  /* the previous handler, to return */
-  install(L, signo, kind, 2);
+  err = install(L, signo, kind, 2);
+  if (err != 0) return refused(L, "", signo, err);
   lsig_dispatch(L);
   return 1;
 }
@@ -144,8 +169,19 @@ static int sig_getsignal (lua_State *L) {
 /*
 ** scoped(signum, handler): a to-be-closed value that puts back the
 ** exact disposition it replaced, a handler from outside Lua included.
+**
+** Scopes may be closed in any order (scope:close() is public), so
+** each signal has a stack of its open scopes, oldest first, in the
+** registry. A scope remembers the disposition it replaced. Closing
+** the newest puts that back; closing one below hands what it replaced
+** to the scope just above it, which will put it back in its turn, and
+** changes nothing now: the handler in force stays that of the newest
+** open scope, and once all are closed the first one's is back. The
+** stack holds its scopes, so a scope never closed stays open.
 */
 #define SCOPE_MT "signal.scope"
+
+static const char scopes_key = 0;  /* registry: signo -> open scopes */
 
 typedef struct Scope {
   int signo;
@@ -154,32 +190,76 @@ typedef struct Scope {
 } Scope;
 
 
+/* Pushes the stack of open scopes of signo, made if need be. */
+static void pushscopes (lua_State *L, int signo) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &scopes_key) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &scopes_key);
+  }
+  if (lua_rawgeti(L, -1, signo) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, -3, signo);
+  }
+  lua_remove(L, -2);  /* stack: scopes */
+}
+
+
 static int sig_scoped (lua_State *L) {
   int signo = lsig_checksignal(L, 1);
   int kind = checkhandler(L, 2);
   Scope *scope;
+  lua_Integer n;
+  int err;
   lsig_checkowner(L);
   scope = (Scope *)lua_newuserdatauv(L, sizeof(Scope), 1);
   scope->signo = signo;
   scope->open = 0;
   luaL_setmetatable(L, SCOPE_MT);
   if (sigaction(signo, NULL, &scope->previous) != 0)
-    return luaL_error(L, "scoped: %s", strerror(errno));
+    return refused(L, "", signo, errno);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   lua_rawgeti(L, -1, signo);
   lua_setiuservalue(L, -3, 1);  /* the previous Lua handler, if any */
   lua_pop(L, 1);
-  install(L, signo, kind, 2);
+  /* its place on the stack first, while a failure changes nothing */
+  pushscopes(L, signo);  /* stack: scope scopes */
+  n = (lua_Integer)lua_rawlen(L, -1) + 1;
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, n);
+  err = install(L, signo, kind, 2);
+  if (err != 0) {
+    lua_pushnil(L);
+    lua_rawseti(L, -2, n);  /* an existing key: needs no memory */
+    return refused(L, "", signo, err);
+  }
+  lua_pop(L, 1);
   scope->open = 1;
   lsig_dispatch(L);
   return 1;
 }
 
 
-static int scope_close (lua_State *L) {
-  Scope *scope = (Scope *)luaL_checkudata(L, 1, SCOPE_MT);
+/* Where the scope at index 1 stands in its stack (at the top), or 0. */
+static lua_Integer findscope (lua_State *L) {
+  lua_Integer i, n = (lua_Integer)lua_rawlen(L, -1);
+  for (i = n; i > 0; i--) {
+    int same;
+    lua_rawgeti(L, -1, i);
+    same = lua_rawequal(L, -1, 1);
+    lua_pop(L, 1);
+    if (same) return i;
+  }
+  return 0;
+}
+
+
+/* Puts back what the scope at index 1 replaced. */
+static int restorescope (lua_State *L, Scope *scope) {
   int signo = scope->signo;
-  if (!scope->open) return 0;
   /* the table first: it may need memory, and then nothing changed */
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   lua_rawgeti(L, -1, signo);  /* stack: handlers current */
@@ -188,10 +268,44 @@ static int scope_close (lua_State *L) {
   if (!lsig_putaction(signo, &scope->previous)) {
     int e = errno;
     lua_rawseti(L, -2, signo);
-    return luaL_error(L, "scoped: %s", strerror(e));
+    lua_pop(L, 1);
+    return e;
+  }
+  lua_pop(L, 2);
+  return 0;
+}
+
+
+static int scope_close (lua_State *L) {
+  Scope *scope = (Scope *)luaL_checkudata(L, 1, SCOPE_MT);
+  lua_Integer i, n;
+  if (!scope->open) return 0;
+  pushscopes(L, scope->signo);  /* stack: scope scopes */
+  n = (lua_Integer)lua_rawlen(L, -1);
+  i = findscope(L);
+  if (i == n || i == 0) {  /* the newest (or, lost, as the newest) */
+    int err = restorescope(L, scope);
+    if (err != 0) return refused(L, "scoped: ", scope->signo, err);
+  }
+  else {  /* the scope above it will put back what it replaced */
+    Scope *above;
+    lua_rawgeti(L, -1, i + 1);
+    above = (Scope *)lua_touserdata(L, -1);
+    above->previous = scope->previous;
+    lua_getiuservalue(L, 1, 1);
+    lua_setiuservalue(L, -2, 1);
+    lua_pop(L, 1);
+  }
+  if (i > 0) {  /* out of the stack: existing keys, no memory needed */
+    for (; i < n; i++) {
+      lua_rawgeti(L, -1, i + 1);
+      lua_rawseti(L, -2, i);
+    }
+    lua_pushnil(L);
+    lua_rawseti(L, -2, n);
   }
   scope->open = 0;
-  lua_pop(L, 2);
+  lua_pop(L, 1);
   lsig_dispatch(L);
   return 0;
 }
@@ -199,7 +313,8 @@ static int scope_close (lua_State *L) {
 
 static int scope_tostring (lua_State *L) {
   Scope *scope = (Scope *)luaL_checkudata(L, 1, SCOPE_MT);
-  lua_pushfstring(L, "signal scope (%d, %s)", scope->signo,
+  const char *name = lsig_pushsigname(L, scope->signo);
+  lua_pushfstring(L, "signal scope (%s, %s)", name,
                   scope->open ? "open" : "closed");
   return 1;
 }
@@ -230,7 +345,7 @@ static int sig_siginterrupt (lua_State *L) {
   if (!lsig_setrestart(signo, !flag)) {
     int e = errno;
     if (fresh) lsig_unclaim(L);
-    return luaL_error(L, "siginterrupt: %s", strerror(e));
+    return refused(L, "siginterrupt: ", signo, e);
   }
   interrupts[signo] = (char)flag;
   return 0;
@@ -246,7 +361,7 @@ static int sig_raise_signal (lua_State *L) {
 #ifdef SIGRTMIN
   if (signo > 31 && signo < SIGRTMIN)
     return luaL_argerror(L, 1, lua_pushfstring(L,
-               "signal %d is reserved by the C library", signo));
+               "%s is reserved by the C library", lsig_pushsigname(L, signo)));
 #endif
   if (raise(signo) != 0)
     return luaL_error(L, "raise_signal: %s", strerror(errno));

@@ -71,6 +71,7 @@ LSIG_FUNC void lsig_forkwakeup (void);
 /* names.c */
 LSIG_FUNC int lsig_checksignal (lua_State *L, int arg);
 LSIG_FUNC int lsig_checksignal0 (lua_State *L, int arg);
+LSIG_FUNC const char *lsig_pushsigname (lua_State *L, int signo);
 LSIG_FUNC void lsig_checkset (lua_State *L, int arg, sigset_t *set);
 LSIG_FUNC void lsig_pushset (lua_State *L, const sigset_t *set);
 LSIG_FUNC void lsig_setinteger (lua_State *L, const char *name, lua_Integer value);

@@ -151,6 +151,23 @@ static int findname (const char *name) {
 
 
 /*
+** How every message names a signal: its canonical name where it has
+** one (Signals[n]), else "signal N", so that a number and its name
+** read the same in every message. Pushes the string and returns it.
+*/
+const char *lsig_pushsigname (lua_State *L, int signo) {
+  const SigName *n;
+  for (n = signames; n->name != NULL; n++)
+    if (n->number == signo) return lua_pushstring(L, n->name);
+#ifdef SIGRTMIN
+  if (signo == SIGRTMIN) return lua_pushliteral(L, "SIGRTMIN");
+  if (signo == SIGRTMAX) return lua_pushliteral(L, "SIGRTMAX");
+#endif
+  return lua_pushfstring(L, "signal %d", signo);
+}
+
+
+/*
 ** A signal given as a number or a name; 'min' is the lowest number
 ** accepted (0 lets 'kill' probe a process).
 */

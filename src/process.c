@@ -173,7 +173,10 @@ static int sig_waitpid (lua_State *L) {
   pid_t pid = checkpid(L, 1);
   lua_Integer opt = luaL_optinteger(L, 2, 0);
   int options, status = 0;
-  luaL_argcheck(L, 0 <= opt && opt <= INT_MAX, 2, "invalid options");
+  /* what the kernel would refuse with EINVAL is the caller's mistake */
+  luaL_argcheck(L, (opt & ~(lua_Integer)(WNOHANG | WUNTRACED | WCONTINUED))
+                   == 0, 2, "options must be WNOHANG, WUNTRACED and "
+                            "WCONTINUED, added together");
   options = (int)opt;
   for (;;) {
     pid_t r;

@@ -197,28 +197,57 @@ static int sig_sigtimedwait (lua_State *L) {
 
 
 /*
-** blocked(sigs): blocks sigs and returns a to-be-closed value that puts
-** the previous mask back; handlers of what arrived meanwhile then run.
+** blocked(sigs): blocks sigs and returns a to-be-closed value that
+** unblocks them again; handlers of what arrived meanwhile then run.
+**
+** Guards may be closed in any order (g:close() is public), so a guard
+** cannot put back the whole mask it found: closing an outer guard
+** first would unblock what an inner one still blocks, and closing the
+** inner one last would put the outer one's signals back for good.
+** Instead each OS thread (the mask is the thread's) counts, per
+** signal, the open guards that block it, and remembers whether the
+** signal was blocked before the first of them opened. A signal is
+** unblocked when its last open guard closes, and only if it was not
+** blocked before. A guard never closed stays open: its signals stay
+** blocked, as they would with no count at all.
 */
 #define BLOCKED_MT "signal.blocked"
 
 typedef struct Blocked {
   int open;
-  sigset_t previous;
+  pthread_t thread;  /* whose mask and counts it changed */
+  sigset_t set;
 } Blocked;
+
+typedef struct GuardCounts {
+  unsigned count[LSIG_NSIG];  /* open guards that block each signal */
+  sigset_t before;  /* blocked before the first of them opened */
+} GuardCounts;
+
+static _Thread_local GuardCounts guards;
 
 
 static int sig_blocked (lua_State *L) {
-  sigset_t set;
+  sigset_t set, current;
   Blocked *b;
-  int err;
+  int signo;
   lsig_checkset(L, 1, &set);
   b = (Blocked *)lua_newuserdatauv(L, sizeof(Blocked), 0);
   b->open = 0;
   luaL_setmetatable(L, BLOCKED_MT);
-  err = pthread_sigmask(SIG_BLOCK, &set, &b->previous);
-  if (err != 0)
-    return luaL_error(L, "blocked: %s", strerror(err));
+  /* nothing below can fail: the set is valid and 'how' is */
+  pthread_sigmask(SIG_BLOCK, &set, &current);  /* stack: guard */
+  for (signo = 1; signo < LSIG_NSIG; signo++) {
+    if (sigismember(&set, signo) != 1) continue;
+    if (guards.count[signo]++ == 0) {
+      if (sigismember(&current, signo) == 1)
+        sigaddset(&guards.before, signo);
+      else
+        sigdelset(&guards.before, signo);
+    }
+  }
+  b->thread = pthread_self();
+  b->set = set;
   b->open = 1;
   return 1;
 }
@@ -226,11 +255,22 @@ static int sig_blocked (lua_State *L) {
 
 static int blocked_close (lua_State *L) {
   Blocked *b = (Blocked *)luaL_checkudata(L, 1, BLOCKED_MT);
-  if (b->open) {
-    b->open = 0;
-    pthread_sigmask(SIG_SETMASK, &b->previous, NULL);
-    lsig_dispatch(L);
+  sigset_t unblock;
+  int signo;
+  if (!b->open) return 0;
+  if (!pthread_equal(b->thread, pthread_self()))
+    return luaL_error(L, "blocked: the guard belongs to another OS thread "
+                         "(a thread's mask is its own)");
+  b->open = 0;
+  sigemptyset(&unblock);
+  for (signo = 1; signo < LSIG_NSIG; signo++) {
+    if (sigismember(&b->set, signo) != 1) continue;
+    if (--guards.count[signo] == 0
+        && sigismember(&guards.before, signo) != 1)
+      sigaddset(&unblock, signo);
   }
+  pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+  lsig_dispatch(L);
   return 0;
 }
 
