@@ -697,7 +697,7 @@ end
 local token = {}
 for k, v in pairs(watcher) do token[k] = v end
 token.__name = "signal.shutdown"
-local cshutdown = core.shutdown
+local shutdown = core.shutdown  -- the C half: its errors name 'shutdown'
 
 function token:__index(key)
   if key == "requested" then return self.guard:requested() end
@@ -736,7 +736,11 @@ function signal.shutdown(sigs)
     error(("bad argument #1 to 'shutdown' (table expected, got %s)")
           :format(type(sigs)), 2)
   end
-  local guard = cshutdown(sigs, sigs.grace)
+  local grace = sigs.grace
+  if grace ~= nil and (math.type(grace) == nil or not (grace >= 0)) then
+    error("bad argument #1 to 'shutdown' (grace must be a number of seconds >= 0)", 2)
+  end
+  local guard = shutdown(sigs, grace)
   return setmetatable({ fd = core.pollfd(), guard = guard }, token)
 end
 
