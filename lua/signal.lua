@@ -551,7 +551,7 @@ function signal.main(fn, ...)
   local mt = getmetatable(fn)
   if type(mt) == "table" and mt.__name == "signal.shutdown" then
     -- main(token, fn, ...): the token stays open while fn runs
-    local stop <close> = fn
+    local _token <close> = fn
     return signal.main(...)
   end
   if core.getsignal(core.SIGINT) == nil then
@@ -714,7 +714,7 @@ function token:close() return self.guard:close() end
 token.__close = token.close
 
 function token:wait(timeout)
-  if timeout ~= nil and (type(timeout) ~= "number" or not (timeout >= 0)) then
+  if timeout ~= nil and (type(timeout) ~= "number" or timeout ~= timeout or timeout < 0) then
     error("bad argument #1 to 'wait' (timeout must be a number of seconds >= 0)", 2)
   end
   local copas, cqueues = package.loaded.copas, package.loaded.cqueues
@@ -737,7 +737,7 @@ function signal.shutdown(sigs)
           :format(type(sigs)), 2)
   end
   local grace = sigs.grace
-  if grace ~= nil and (math.type(grace) == nil or not (grace >= 0)) then
+  if grace ~= nil and (math.type(grace) == nil or grace ~= grace or grace < 0) then
     error("bad argument #1 to 'shutdown' (grace must be a number of seconds >= 0)", 2)
   end
   local guard = shutdown(sigs, grace)

@@ -154,7 +154,7 @@ describe("shutdown", function()
 
   it("runs in signal.main, which closes it and keeps its Ctrl-C for the other signals", function()
     local p = start [[
-      signal.main(signal.shutdown{"SIGTERM"}, function(stop)
+      signal.main(signal.shutdown{"SIGTERM"}, function()
         print("ready", type(signal.getsignal("SIGINT")))
         while true do signal.sleep(0.05) end
       end)
