@@ -168,9 +168,12 @@ signal.Sigmasks = {
 -- from Lua), and an uncaught `KeyboardInterrupt` prints its traceback
 -- to stderr and ends the process by SIGINT itself, so that the shell
 -- sees status 130 and a shell loop or script around the program stops
--- too. Other errors propagate unchanged.
+-- too. Other errors propagate unchanged. Called as
+-- `main(token, fn, ...)` with a `shutdown` token, it keeps the token
+-- open while `fn` runs and closes it after, however `fn` ends; a token
+-- that holds SIGINT takes Ctrl-C instead of `KeyboardInterrupt`.
 -- @function main
--- @tparam function fn the program
+-- @tparam function fn the program (or a `shutdown` token, then `fn`)
 -- @param ... its arguments
 -- @return what `fn` returns
 -- @usage signal.main(function(...)
@@ -700,7 +703,7 @@ token.__name = "signal.shutdown"
 local shutdown = core.shutdown  -- the C half: its errors name 'shutdown'
 
 function token:__index(key)
-  if key == "requested" then return self.guard:requested() end
+  if key == "requested" then return self.guard.requested end
   return token[key]
 end
 

@@ -395,11 +395,19 @@ static int requested (Token *t) {
 }
 
 
-/* The first signal's number, or false before it came. */
-static int token_requested (lua_State *L) {
-  int signo = requested(checktoken(L));
-  if (signo == 0) lua_pushboolean(L, 0);
-  else lua_pushinteger(L, signo);
+/* token.requested: the first signal's number, or false before it
+** came; other keys are the methods (the upvalue). */
+static int token_index (lua_State *L) {
+  Token *t = checktoken(L);
+  if (lua_type(L, 2) == LUA_TSTRING
+      && strcmp(lua_tostring(L, 2), "requested") == 0) {
+    int signo = requested(t);
+    if (signo == 0) lua_pushboolean(L, 0);
+    else lua_pushinteger(L, signo);
+    return 1;
+  }
+  lua_pushvalue(L, 2);
+  lua_gettable(L, lua_upvalueindex(1));
   return 1;
 }
 
@@ -428,7 +436,6 @@ static int token_wait (lua_State *L) {
 
 static const luaL_Reg token_methods[] = {
   {"close", token_close},
-  {"requested", token_requested},
   {"wait", token_wait},
   {NULL, NULL}
 };
@@ -437,7 +444,6 @@ static const luaL_Reg token_methods[] = {
 static const luaL_Reg token_meta[] = {
   {"__close", token_close},
   {"__gc", token_gc},
-  {"__index", NULL},  /* placeholder */
   {NULL, NULL}
 };
 
@@ -453,6 +459,7 @@ void lsig_open_shutdown (lua_State *L) {
   if (luaL_newmetatable(L, SHUTDOWN_MT)) {
     luaL_setfuncs(L, token_meta, 0);
     luaL_newlib(L, token_methods);
+    lua_pushcclosure(L, token_index, 1);
     lua_setfield(L, -2, "__index");
   }
   lua_pop(L, 1);
