@@ -204,6 +204,7 @@ describe("spawn", function()
       { { nil }, "bad argument #1 to 'spawn' (table expected, got nil)" },
       { { {} }, "bad argument #1 to 'spawn' (argv must name a program)" },
       { { { "true", 1 } }, "bad argument #1 to 'spawn' (argv[2] is not a string)" },
+      { { { "true", "a\0b" } }, "bad argument #1 to 'spawn' (argv[2] has a zero byte)" },
       { { { "true" }, 1 }, "bad argument #2 to 'spawn' (table expected, got number)" },
       { { { "true" }, { stdot = 1 } }, "bad argument #2 to 'spawn' (unknown option 'stdot')" },
       { { { "true" }, { stdout = {} } }, "bad argument #2 to 'spawn' (option 'stdout' must be a path, a descriptor, a file or false)" },

@@ -73,9 +73,12 @@ static char **checkargv (lua_State *L) {
                 "argv too long");
   argv = (char **)lua_newuserdatauv(L, (size_t)(n + 1) * sizeof(char *), 0);
   for (i = 1; i <= n; i++) {
+    size_t len;
     if (lua_rawgeti(L, 1, i) != LUA_TSTRING)
       luaL_argerror(L, 1, lua_pushfstring(L, "argv[%I] is not a string", i));
-    argv[i - 1] = (char *)lua_tostring(L, -1);
+    argv[i - 1] = (char *)lua_tolstring(L, -1, &len);
+    if (strlen(argv[i - 1]) != len)  /* C would see it cut short */
+      luaL_argerror(L, 1, lua_pushfstring(L, "argv[%I] has a zero byte", i));
     lua_pop(L, 1);  /* the table keeps it */
   }
   argv[n] = NULL;
