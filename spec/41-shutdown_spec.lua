@@ -108,6 +108,25 @@ describe("shutdown", function()
     end
   end)
 
+  it("leaves SIGALRM and the interval timers to the program while the grace period runs", function()
+    local p = start [[
+      local rings = 0
+      signal.signal("SIGALRM", function() rings = rings + 1 end)
+      local stop <close> = signal.shutdown{"SIGTERM", grace = 1}
+      signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+      print("ready", signal.getitimer(signal.ITIMER_REAL) > 0)
+      stop:wait()
+      local before = rings
+      signal.sleep(0.4)
+      print("rings", rings > before, signal.getsignal("SIGALRM") ~= nil)
+      while true do end   -- stuck: the grace period ends it
+    ]]
+    assert.truthy(p.await("ready\ttrue"), p.output())
+    assert(signal.kill(p.pid, "SIGTERM"))
+    assert.are.same({ "signal", signal.SIGTERM }, { p.reap() }, p.output())
+    assert.truthy(p.output():find("rings\ttrue\ttrue\n", 1, true), p.output())
+  end)
+
   it("puts the previous handlers back when closed, and keeps the answer", function()
     local out, ok = helpers.run_lua(PRE .. [[
       local got = 0
