@@ -3,7 +3,10 @@
 # treats it the way a service manager would. It sends SIGHUP (reload),
 # SIGUSR1 (status) and SIGTERM (stop), then SIGKILL if the worker is
 # still there after the grace period, printing each step and what the
-# worker answered. Exits 0 only if the whole story happens.
+# worker answered. Then twice a worker whose job hangs: a second SIGTERM
+# ends it at once, and then, with one SIGTERM only, its own grace period
+# does; both times it dies by SIGTERM (status 143), as a supervisor
+# expects. Exits 0 only if the whole story happens.
 #
 #   sh examples/demo.sh [WORKER.lua]
 #
@@ -25,6 +28,7 @@ log=$(mktemp) || exit 1
 pid=
 cleanup() {
   [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+  [ -n "$pid" ] && wait "$pid" 2>/dev/null
   rm -f "$log"
 }
 trap cleanup EXIT
@@ -100,3 +104,37 @@ show
 [ "$status" -eq 0 ] || fail "the worker exited with status $status"
 grep -q "stopped cleanly" "$log" || fail "the worker did not stop cleanly"
 say "the worker finished its job and exited with status 0 within the grace period"
+
+# The second act: a job that hangs. $1: what ends it ("second": a
+# second SIGTERM; "grace": the worker's own grace period, 1 s).
+hung_worker() {
+  : >"$log"
+  shown=0
+  say "starting a worker whose job hangs: WORKER_GRACE=$2 $LUA $WORKER 60 stuck"
+  WORKER_GRACE=$2 $LUA "$WORKER" 60 stuck >"$log" 2>&1 &
+  pid=$!
+  await "job 1 hangs" 30 || fail "the worker did not start"
+  show
+  work_a_moment
+  say "sending SIGTERM to $pid: stop"
+  kill -TERM "$pid"
+  if [ "$1" = second ]; then
+    sleep 0.5
+    say "the job still hangs; sending SIGTERM again, as a second Ctrl-C would"
+    kill -TERM "$pid"
+  else
+    say "the job still hangs; waiting, the worker's grace period is $2 s"
+  fi
+  wait "$pid"
+  status=$?
+  pid=
+  show
+}
+
+hung_worker second 60
+[ "$status" -eq 143 ] || fail "the worker exited with status $status, not 143"
+say "a second SIGTERM ended the worker at once: status 143, killed by SIGTERM"
+
+hung_worker grace 1
+[ "$status" -eq 143 ] || fail "the worker exited with status $status, not 143"
+say "its grace period over, the worker ended itself by SIGTERM: status 143"

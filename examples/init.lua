@@ -25,10 +25,7 @@ if #arg == 0 then
   os.exit(2)
 end
 
-local function quote(s) return "'" .. s:gsub("'", [['\'']]) .. "'" end
-local words = {}
-for i = 1, #arg do words[i] = quote(arg[i]) end
-local command = table.concat(words, " ")
+local command = table.concat(arg, " ")
 
 -- Forward to the command; a signal that comes before it started waits.
 local main, early = nil, {}
@@ -44,24 +41,15 @@ for _, name in ipairs({ "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SI
   signal.signal(name, forward)
 end
 
--- Lua starts processes only through a shell: io.popen's child writes its
--- pid, then becomes the command (exec), keeping our stdout and stderr.
--- Its pipe is never closed: closing would wait for a child this loop
--- reaps itself (see the README on io.popen and reapers).
-local pidfile = os.tmpname()
-local _pipe = assert(io.popen(("echo $$ >%s; exec %s </dev/null")
-                              :format(pidfile, command), "w"))
-for _ = 1, 1000 do   -- the shell writes it at once; 10 s at most
-  local f = io.open(pidfile)
-  main = f and tonumber(f:read("a"))
-  if f then f:close() end
-  if main then break end
-  signal.sleep(0.01)
-end
-os.remove(pidfile)
+-- signal.spawn starts the command itself, no shell, and gives its pid.
+-- The child starts with every signal at its default and none blocked,
+-- though this process handles six of them; its stdin is /dev/null, its
+-- stdout and stderr ours.
+local err
+main, err = signal.spawn(arg, { stdin = false })
 if not main then
-  io.stderr:write("init: the command did not start\n")
-  os.exit(1)
+  io.stderr:write("init: ", err, "\n")
+  os.exit(127)
 end
 print(("init: pid %d, started %s as pid %d"):format(signal.getpid(), command, main))
 for _, signum in ipairs(early) do forward(signum) end

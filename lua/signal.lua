@@ -331,9 +331,12 @@ signal.Sigmasks = {
 -- from Lua), and an uncaught `KeyboardInterrupt` prints its traceback
 -- to stderr and ends the process by SIGINT itself, so that the shell
 -- sees status 130 and a shell loop or script around the program stops
--- too. Other errors propagate unchanged.
+-- too. Other errors propagate unchanged. Called as
+-- `main(token, fn, ...)` with a `shutdown` token, it keeps the token
+-- open while `fn` runs and closes it after, however `fn` ends; a token
+-- that holds SIGINT takes Ctrl-C instead of `KeyboardInterrupt`.
 -- @function main
--- @tparam function fn the program
+-- @tparam function fn the program (or a `shutdown` token, then `fn`)
 -- @param ... its arguments
 -- @return what `fn` returns
 -- @usage
@@ -736,6 +739,12 @@ end
 
 function signal.main(...)
   local fn = ...
+  local mt = getmetatable(fn)
+  if type(mt) == "table" and mt.__name == "signal.shutdown" then
+    -- main(token, fn, ...): the token stays open while fn runs
+    local _token <close> = fn
+    return signal.main(select(2, ...))
+  end
   if not callable(fn) then
     -- as luaL_typeerror words it, under the name tracebacks give it
     local got = select("#", ...) == 0 and "no value" or type(fn)
@@ -760,6 +769,177 @@ function signal.main(...)
   error(results[2], 0)
 end
 
+
+--- Daemons.
+-- Starting children with a clean signal state, a shutdown that
+-- supervisors understand, and systemd's notify protocol.
+-- @section daemons
+
+--- Starts a program, with no shell (`posix_spawnp`), and returns its
+-- pid for `waitpid`. The child starts with an empty signal mask and
+-- every signal at its default action, whatever the parent blocks,
+-- ignores or handles, except the signals `options.ignore` names.
+-- (glibc and musl themselves leave their own two or three signals
+-- between 31 and `SIGRTMIN` ignored in the child; the child's C
+-- library sets them up again.) `{"sh", "-c", command}` asks for a shell.
+-- @function spawn
+-- @tparam table argv the program (looked up in `PATH` unless it has a
+--   `/`) and its arguments, all strings: `{"sleep", "10"}`
+-- @tparam[opt] table options
+--
+-- * `env`: a table of variables to change in the child's copy of the
+--   environment: `{LANG = "C", HOME = false}` sets `LANG` and removes
+--   `HOME`; the others are the parent's;
+-- * `cwd`: the child's working directory (after the streams are
+--   opened, so a relative path of a stream is the caller's);
+-- * `stdin`, `stdout`, `stderr`: a path (opened by the child: `stdin`
+--   to read, the others to append, created if need be), a descriptor
+--   number, a Lua file (`io.open`), or `false` for `/dev/null`; by
+--   default the parent's;
+-- * `pgroup`: `true` (or 0) for a process group of its own, whose id is
+--   the child's pid (`killpg(pid, ...)` reaches its children too); a
+--   number joins that group;
+-- * `setsid`: `true` for a new session (no controlling terminal);
+-- * `ignore`: a set of signals to leave ignored in the child (not
+--   `SIGCHLD`, `SIGKILL` or `SIGSTOP`).
+-- @return the child's pid, or `fail`, a message and the `errno` number
+--   (a missing program: `nil, "spawn: prog: No such file or directory", 2`;
+--   a stream that cannot be opened fails the same way)
+-- @raise on a bad argument (an unknown option, a closed file...):
+--   nothing has been started or opened then
+-- @usage local pid = assert(signal.spawn({"sleep", "10"}, {stdin = false}))
+-- print(signal.waitpid(pid))  --> pid  exit  0
+
+--- Does now what the kernel's default action for a signal would do,
+-- on whichever thread calls it, whatever the signal's handler: ends the
+-- process by that signal (its parent sees it killed by it: status 143
+-- for `SIGTERM` in a shell), with a core dump for the signals that dump
+-- one (`SIGQUIT`, `SIGABRT`, ...); stops it (`SIGTSTP`, `SIGSTOP`,
+-- `SIGTTIN`, `SIGTTOU`), and once `SIGCONT` continues it, returns with
+-- the handlers and mask as they were; or does nothing (`SIGCHLD`,
+-- `SIGURG`, `SIGWINCH`, `SIGCONT`). A PID 1, which the kernel does not
+-- end by its own signals, ends with `os.exit(128 + signum)`'s status.
+-- @function default_action
+-- @tparam integer|string signum the signal
+-- @usage signal.signal("SIGTSTP", function(signum)
+--   save_terminal()
+--   signal.default_action(signum)  -- stopped here until SIGCONT
+--   restore_terminal()
+-- end)
+
+--- Systemd's notify protocol
+-- ([sd_notify(3)](https://www.freedesktop.org/software/systemd/man/sd_notify.html)),
+-- without libsystemd: sends `state` as one datagram to the unix socket
+-- named by `$NOTIFY_SOCKET` (a path, or `@name` for an abstract socket).
+-- `RELOADING=1` gets the `MONOTONIC_USEC=` line (`CLOCK_MONOTONIC` in
+-- microseconds) that `Type=notify-reload` requires.
+-- @function sd_notify
+-- @tparam string|table state `"READY=1"` (lines `NAME=value`), or a
+--   table `{READY = 1, STATUS = "loading"}` (a value is a string, a
+--   number, or `true` for `1`; sent in the order of the names)
+-- @return `true` when sent, `false` when `NOTIFY_SOCKET` is not set, or
+--   `fail`, a message and the `errno` number
+-- @usage signal.sd_notify{READY = 1, STATUS = "serving"}
+
+--- Starts a graceful shutdown: see the `shutdown` type below.
+-- @function shutdown
+-- @tparam table sigs a set of signals, and the field `grace`: seconds
+--   the program may take to stop after the first signal (no limit
+--   without it): `{"SIGTERM", "SIGINT", grace = 10}`
+-- @return a to-be-closed `shutdown` token
+-- @raise on a bad argument, and when a token is open already (one at
+--   a time)
+-- @usage local stop <close> = signal.shutdown{"SIGTERM", "SIGINT", grace = 10}
+-- while not stop.requested do
+--   serve_one_request()
+-- end
+-- finish()  -- the first signal came; a second ends the process now
+
+--- A graceful shutdown, as Go's `signal.NotifyContext`: the first of
+-- its signals asks the program to stop, and the program exits as it
+-- chooses; a second signal of the set (the second Ctrl-C), or the
+-- grace period running out after the first, ends the process at once
+-- by that signal's default action (`default_action`), so that its
+-- parent sees it killed by that signal (status 143 for SIGTERM, 130 for
+-- SIGINT), as systemd, Kubernetes and shells expect. That works while
+-- the program is busy in a Lua loop or stuck in a blocking C call:
+-- the set's C handler counts the signals itself, and the grace period
+-- is kept by a helper thread (not `SIGALRM`, which stays the program's).
+-- When `$NOTIFY_SOCKET` is set, the first signal sends `STOPPING=1`
+-- (`sd_notify`) from the C handler.
+--
+-- The token is a watcher (the protocols of `watcher`): an event loop
+-- wakes for it. Closing it (`<close>`, `token:close()`) puts the
+-- previous handlers back and ends the grace period's watch; a request
+-- already made stays readable. One token may be open at a time.
+-- @type shutdown
+
+--- The number of the first signal of the set, `false` before it came.
+-- @field requested
+
+--- The siginfo table of that first signal, when the module gives
+-- handlers their siginfo (not yet: `nil`).
+-- @field info
+
+--- Waits until the stop is requested or `timeout` seconds pass, running
+-- the handlers of other signals meanwhile. In a cqueues or Copas
+-- coroutine it yields to the loop, as `watcher:wait`.
+-- @function shutdown:wait
+-- @tparam[opt] number timeout seconds; none: no limit
+-- @treturn boolean `true` once requested, `false` when the time ran out
+
+--- Puts the previous handlers back; closing twice does nothing.
+-- @function shutdown:close
+
+local token = {}
+for k, v in pairs(watcher) do token[k] = v end
+token.__name = "signal.shutdown"
+local shutdown = core.shutdown  -- the C half: its errors name 'shutdown'
+
+function token:__index(key)
+  if key == "requested" then return self.guard.requested end
+  return token[key]
+end
+
+function token:__tostring()
+  return ("signal.shutdown (%s)"):format(self.requested
+    and "requested by " .. (core.Signals[self.requested] or self.requested)
+    or "not requested")
+end
+
+function token:close() return self.guard:close() end
+token.__close = token.close
+
+function token:wait(timeout)
+  if timeout ~= nil and (type(timeout) ~= "number" or timeout ~= timeout or timeout < 0) then
+    error("bad argument #1 to 'wait' (timeout must be a number of seconds >= 0)", 2)
+  end
+  local copas, cqueues = package.loaded.copas, package.loaded.cqueues
+  local inloop = (type(cqueues) == "table" and cqueues.running())
+                 or (type(copas) == "table" and coroutine.isyieldable())
+  if not inloop then return self.guard:wait(timeout) end
+  local socket = package.loaded.socket or require "socket"
+  local deadline = timeout and socket.gettime() + timeout
+  while not self.requested do
+    local left = deadline and deadline - socket.gettime()
+    if left and left <= 0 then return false end
+    watcher.wait(self, left)
+  end
+  return true
+end
+
+function signal.shutdown(sigs)
+  if type(sigs) ~= "table" then
+    error(("bad argument #1 to 'shutdown' (table expected, got %s)")
+          :format(type(sigs)), 2)
+  end
+  local grace = sigs.grace
+  if grace ~= nil and (math.type(grace) == nil or grace ~= grace or grace < 0) then
+    error("bad argument #1 to 'shutdown' (grace must be a number of seconds >= 0)", 2)
+  end
+  local guard = shutdown(sigs, grace)
+  return setmetatable({ fd = core.pollfd(), guard = guard }, token)
+end
 
 -- Stock Lua keeps debug hooks per coroutine, so the core must know
 -- which coroutine is running to deliver a signal inside it. These

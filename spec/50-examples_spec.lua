@@ -92,6 +92,13 @@ describe("examples/demo.sh", function()
       "| worker: SIGTERM: finished job %d+, taking no more work",
       "| worker: stopped cleanly",
       "demo: the worker finished its job and exited with status 0",
+      "demo: starting a worker whose job hangs",
+      "| worker: job 1 hangs",
+      "sending SIGTERM again",
+      "demo: a second SIGTERM ended the worker at once: status 143",
+      "demo: starting a worker whose job hangs",
+      "| worker: job 1 hangs",
+      "demo: its grace period over, the worker ended itself by SIGTERM: status 143",
     })
   end)
 

@@ -287,6 +287,11 @@ static void on_signal (int signo, siginfo_t *info, void *context) {
 }
 
 
+void lsig_deliver (int signo, siginfo_t *info, void *context) {
+  on_signal(signo, info, context);
+}
+
+
 /* A wake-up that a sigwait took from the Lua thread: it is done with. */
 int lsig_takewake (const siginfo_t *info) {
   int signo = info->si_signo;
@@ -628,8 +633,11 @@ static void sig_hook (lua_State *L, lua_Debug *ar) {
 ** =======================================================
 */
 
+/* shutdown.c's handler passes every delivery on to on_signal. */
 int lsig_isours (const struct sigaction *sa) {
-  return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == on_signal;
+  return (sa->sa_flags & SA_SIGINFO)
+         && (sa->sa_sigaction == on_signal
+             || sa->sa_sigaction == lsig_onshutdown);
 }
 
 

@@ -8,6 +8,7 @@
 #define lsignal_h
 
 #include <signal.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "lua.h"
@@ -45,7 +46,9 @@ LSIG_FUNC int lsig_isours (const struct sigaction *sa);
 LSIG_FUNC void lsig_handledset (sigset_t *set);
 LSIG_FUNC void lsig_audit (lua_State *L);
 
-/* engine.c: delivery */
+/* engine.c: delivery; lsig_deliver is the C handler, for another
+** handler of the module (shutdown.c) that passes deliveries on */
+LSIG_FUNC void lsig_deliver (int signo, siginfo_t *info, void *context);
 LSIG_FUNC void lsig_dispatch (lua_State *L);
 LSIG_FUNC int lsig_haspending (void);
 LSIG_FUNC int lsig_inhandler (void);
@@ -68,6 +71,17 @@ LSIG_FUNC void lsig_warnwakeup (lua_State *L);
 LSIG_FUNC void lsig_closewakeup (void);
 LSIG_FUNC void lsig_forkwakeup (void);
 
+/* notify.c: the address in $NOTIFY_SOCKET; a datagram to it */
+struct sockaddr_un;
+LSIG_FUNC int lsig_notifyaddr (struct sockaddr_un *sa);
+LSIG_FUNC int lsig_sendstate (const struct sockaddr_un *sa, int salen,
+                              const char *state, size_t len);
+
+/* shutdown.c: the kernel's default action now; the shutdown set's C
+** handler (counted as the module's own) */
+LSIG_FUNC void lsig_defaultaction (int signo);
+LSIG_FUNC void lsig_onshutdown (int signo, siginfo_t *info, void *context);
+
 /* names.c */
 LSIG_FUNC int lsig_checksignal (lua_State *L, int arg);
 LSIG_FUNC int lsig_checksignal0 (lua_State *L, int arg);
@@ -89,7 +103,10 @@ LSIG_FUNC void lsig_open_coroutines (lua_State *L);
 LSIG_FUNC void lsig_open_handlers (lua_State *L);
 LSIG_FUNC void lsig_open_hooks (lua_State *L);
 LSIG_FUNC void lsig_open_names (lua_State *L);
+LSIG_FUNC void lsig_open_notify (lua_State *L);
 LSIG_FUNC void lsig_open_process (lua_State *L);
+LSIG_FUNC void lsig_open_shutdown (lua_State *L);
+LSIG_FUNC void lsig_open_spawn (lua_State *L);
 LSIG_FUNC void lsig_open_timers (lua_State *L);
 LSIG_FUNC void lsig_open_wakeup (lua_State *L);
 LSIG_FUNC void lsig_open_waits (lua_State *L);
