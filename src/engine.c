@@ -31,9 +31,16 @@
 ** 4. The main flow edits hooks only with 'hook_busy' set. A delivery
 **    that lands meanwhile only counts; the main flow looks at
 **    'any_pending' when it is done and arms itself if needed.
-**    'arm_gen' counts arms, so debug.sethook can see one landed.
+**    'arm_gen' counts arms, so debug.sethook can see one landed. A
+**    thread armed already is not armed again (lua_sethook walks every
+**    frame of the thread).
 ** 5. Only the main flow takes deliveries (takepending), one at a time,
-**    lowest signal first; 'dispatching' keeps handlers from nesting.
+**    lowest signal first; 'dispatching' keeps handlers from nesting,
+**    and while it is set a delivery only counts: the dispatch loop
+**    takes it when the handler returns, and looks once more after it
+**    clears the flag. Handlers run on the runner, a thread of the
+**    owning state kept for that, never on the thread they interrupt,
+**    whose stack, hooks and line tracking the program can see.
 ** 6. Teardown: 'active' counts C handlers inside on_signal. The closing
 **    state clears 'owner_main', puts the dispositions back, and waits
 **    until 'active' is 0 before it frees or closes anything.
