@@ -741,9 +741,14 @@ function signal.main(...)
   local fn = ...
   local mt = getmetatable(fn)
   if type(mt) == "table" and mt.__name == "signal.shutdown" then
-    -- main(token, fn, ...): the token stays open while fn runs
-    local _token <close> = fn
-    return signal.main(select(2, ...))
+    -- main(token, fn, ...): the token stays open while fn runs (closed
+    -- by hand: this file must parse in Lua 5.1 to 5.3, see the top)
+    local function closing(ok, ...)
+      fn:close()
+      if ok then return ... end
+      error((...), 0)
+    end
+    return closing(pcall(signal.main, select(2, ...)))
   end
   if not callable(fn) then
     -- as luaL_typeerror words it, under the name tracebacks give it
