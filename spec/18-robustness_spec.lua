@@ -21,6 +21,19 @@ describe("robustness", function()
     assert.equal(6, calls, out)
   end)
 
+  it("survives states closed while signals arrive on every thread, and restores every disposition", function()
+    -- 200 cycles of newstate, require, Lua handlers, storm, lua_close,
+    -- in a host whose main and helper threads take deliveries too:
+    -- before the module kept itself loaded, nearly every run jumped
+    -- into the unloaded module (exit by SIGSEGV)
+    local out, ok, how, code = helpers.sh(("exec %s/host_cycles 200 2"):format(helpers.BUILD))
+    assert.is_true(ok, ("%s (%s %s)"):format(out, how, code))
+    local cycles, lua_n, between = out:match("^ok (%d+) cycles, (%d+) handled in Lua, (%d+) between states")
+    assert.equal("200", cycles, out)
+    assert.is_true(tonumber(lua_n) > 0, out)
+    assert.is_true(tonumber(between) > 0, out)  -- signals did arrive between the states
+  end)
+
   it("refuses a pid outside pid_t instead of truncating it", function()
     assert.has_error(function() signal.kill(2 ^ 32 - 1, 0) end,  -- would be kill(-1)
       "bad argument #1 to 'kill' (pid out of range)")
