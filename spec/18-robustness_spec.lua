@@ -45,6 +45,32 @@ describe("robustness", function()
       "bad argument #1 to 'kill' (pid out of range)")
   end)
 
+  it("refuses a thread id that is not a live thread's, without crashing", function()
+    -- in a child: pthread_kill on a pthread_t read the id as a pointer,
+    -- and 0 or a pid ended the interpreter with SIGSEGV
+    local out, ok, how, code = helpers.run_lua([[
+      local signal = require "signal"
+      for _, id in ipairs{ 0, 12345, -1, 2 ^ 40, math.maxinteger, math.mininteger } do
+        for _, sig in ipairs{ 0, "SIGUSR1" } do
+          local ok, err = pcall(signal.pthread_kill, id, sig)
+          print(id, sig, ok, err)
+        end
+      end
+      signal.pthread_kill(signal.pthread_self(), 0)  -- a live one: nothing
+      print("alive")
+    ]])
+    assert.is_true(ok, ("%s (%s %s)"):format(out, how, code))
+    local refused = 0
+    for line in out:gmatch("[^\n]+") do
+      if line ~= "alive" then
+        assert.matches("\tfalse\tpthread_kill: No such process$", line)
+        refused = refused + 1
+      end
+    end
+    assert.equal(12, refused, out)
+    assert.matches("\nalive\n$", out)
+  end)
+
   it("raises the system's refusal from siginterrupt, as CPython", function()
     if os.getenv("LUA_WRAPPER") then
       return pending("under valgrind, whose sigaction accepts flags for SIGKILL")

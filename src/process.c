@@ -50,18 +50,53 @@ static int sig_getpid (lua_State *L) {
 }
 
 
+/*
+** Thread ids. pthread_kill takes a pthread_t, a pointer in glibc and
+** musl: an id of a thread that has exited, or any number passed by
+** mistake (a pid, 0), makes it read freed or unmapped memory and crash
+** the process. On Linux the ids are the kernel's own (gettid), and
+** tgkill checks them against this process: a wrong one is ESRCH,
+** never a crash. Elsewhere the pthread_t stands, as Python's does.
+*/
+#if defined(SYS_gettid) && defined(SYS_tgkill)
+
+static lua_Integer threadself (void) {
+  return (lua_Integer)syscall(SYS_gettid);
+}
+
+/* 0 or an errno; an id no thread can have is ESRCH, as a gone one. */
+static int threadkill (lua_Integer id, int signo) {
+  if (id <= 0 || (lua_Integer)(pid_t)id != id) return ESRCH;
+  if (syscall(SYS_tgkill, getpid(), (pid_t)id, signo) != 0) return errno;
+  return 0;
+}
+
+#else
+
+static lua_Integer threadself (void) {
+  return (lua_Integer)pthread_self();
+}
+
+static int threadkill (lua_Integer id, int signo) {
+  return pthread_kill((pthread_t)id, signo);
+}
+
+#endif
+
+
 static int sig_pthread_self (lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)pthread_self());
+  lua_pushinteger(L, threadself());
   return 1;
 }
 
 
 /* Like raise_signal: a handler for a signal sent to this thread has
-** run when it returns. */
+** run when it returns. An id that is not a live thread's of this
+** process raises "pthread_kill: No such process", as Python's. */
 static int sig_pthread_kill (lua_State *L) {
-  pthread_t thread = (pthread_t)luaL_checkinteger(L, 1);
+  lua_Integer id = luaL_checkinteger(L, 1);
   int signo = lsig_checksignal0(L, 2);
-  int err = pthread_kill(thread, signo);
+  int err = threadkill(id, signo);
   if (err != 0)
     return luaL_error(L, "pthread_kill: %s", strerror(err));
   lsig_dispatch(L);
