@@ -49,7 +49,8 @@ $(MODULE): $(OBJ)
 # a static liblua.a.
 HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates $(BUILD)/host_fork \
         $(BUILD)/host_values $(BUILD)/host_sigqueue $(BUILD)/host_threads \
-        $(BUILD)/host_alloc $(BUILD)/host_cycles
+        $(BUILD)/host_alloc $(BUILD)/host_cycles \
+        $(BUILD)/host_reaper
 hosts: $(HOSTS)
 
 $(BUILD)/host_%: spec/hosts/%.c
