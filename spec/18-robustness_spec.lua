@@ -71,6 +71,17 @@ describe("robustness", function()
     assert.matches("\nalive\n$", out)
   end)
 
+  it("refuses pidfd flags outside unsigned int instead of truncating them", function()
+    if not signal.pidfd_open then return pending("no pidfds here") end
+    -- 2^32 would have become 0: a call with flags the caller never gave
+    assert.has_error(function() signal.pidfd_open(signal.getpid(), 2 ^ 32) end,
+      "bad argument #2 to 'pidfd_open' (invalid flags)")
+    assert.has_error(function() signal.pidfd_open(signal.getpid(), -1) end,
+      "bad argument #2 to 'pidfd_open' (invalid flags)")
+    assert.has_error(function() signal.pidfd_send_signal(0, 0, nil, 2 ^ 32) end,
+      "bad argument #4 to 'pidfd_send_signal' (invalid flags)")
+  end)
+
   it("raises the system's refusal from siginterrupt, as CPython", function()
     if os.getenv("LUA_WRAPPER") then
       return pending("under valgrind, whose sigaction accepts flags for SIGKILL")

@@ -108,9 +108,18 @@ static int sig_pthread_kill (lua_State *L) {
 
 #ifdef SYS_pidfd_open
 
+/* Flags as unsigned int, never truncated: 2^32 must not become 0. */
+static unsigned int checkflags (lua_State *L, int arg) {
+  lua_Integer n = luaL_optinteger(L, arg, 0);
+  luaL_argcheck(L, 0 <= n && n <= (lua_Integer)UINT_MAX, arg,
+                "invalid flags");
+  return (unsigned int)n;
+}
+
+
 static int sig_pidfd_open (lua_State *L) {
   pid_t pid = checkpid(L, 1);
-  unsigned int flags = (unsigned int)luaL_optinteger(L, 2, 0);
+  unsigned int flags = checkflags(L, 2);
   long fd = syscall(SYS_pidfd_open, pid, flags);
   if (fd < 0) return luaL_fileresult(L, 0, "pidfd_open");
   lua_pushinteger(L, fd);
@@ -121,7 +130,7 @@ static int sig_pidfd_open (lua_State *L) {
 static int sig_pidfd_send_signal (lua_State *L) {
   lua_Integer fd = luaL_checkinteger(L, 1);
   int signo = lsig_checksignal0(L, 2);
-  unsigned int flags = (unsigned int)luaL_optinteger(L, 4, 0);
+  unsigned int flags = checkflags(L, 4);
   luaL_argcheck(L, 0 <= fd && fd <= INT_MAX, 1, "invalid fd");
   luaL_argcheck(L, lua_isnoneornil(L, 3), 3, "siginfo must be nil");
   return luaL_fileresult(L,
