@@ -20,7 +20,7 @@ WARNINGS = -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes \
            -Wstrict-prototypes -Wconversion -Wno-sign-conversion
 ALL_CFLAGS = -std=c11 -fPIC $(WARNINGS) $(CFLAGS) -I$(LUA_INCDIR)
 LIBFLAG ?= -shared
-LDLIBS = -pthread
+LDLIBS = -pthread -ldl
 
 BUILD ?= build
 # Every C file in src/ is part of the module: this is the only list.
@@ -29,7 +29,7 @@ HDR = $(wildcard src/*.h)
 OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/signal/core.so
 
-.PHONY: all module rock test test-gc test-stress test-container test-matrix test-lua-suite werror sanitize tsan test-threads valgrind install uninstall clean hosts
+.PHONY: all module rock test test-gc test-stress test-cycles test-container test-matrix test-lua-suite werror sanitize tsan test-threads valgrind install uninstall clean hosts
 
 all: $(MODULE) hosts
 
@@ -49,7 +49,8 @@ $(MODULE): $(OBJ)
 # a static liblua.a.
 HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates $(BUILD)/host_fork \
         $(BUILD)/host_values $(BUILD)/host_sigqueue $(BUILD)/host_threads \
-        $(BUILD)/host_alloc
+        $(BUILD)/host_alloc $(BUILD)/host_cycles \
+        $(BUILD)/host_reaper
 hosts: $(HOSTS)
 
 $(BUILD)/host_%: spec/hosts/%.c
@@ -117,12 +118,19 @@ test-gc:
 	LUA_INIT_$(subst .,_,$(LUA_VERSION))='collectgarbage("incremental", 1, 1000)' LUA=$(LUA) sh spec/run.sh
 
 # The whole suite STRESS_RUNS times beside two CPU-bound processes;
-# reports the failures per test (tools/stress.sh).
+# reports the failures per test (tools/stress.sh). It starts with the
+# states-closed-under-a-storm host at full size (test-cycles).
 STRESS_RUNS ?= 5
 test-stress:
 	sh tools/deps.sh test
 	$(MAKE) all
+	sh tools/cycles.sh 1000 3
 	sh tools/stress.sh $(STRESS_RUNS)
+
+# States opened and closed while signals arrive, CYCLES per host, two
+# hosts side by side, CYCLE_RUNS times: make test-cycles CYCLES=5000
+test-cycles: all
+	sh tools/cycles.sh $(or $(CYCLES),1000) $(or $(CYCLE_RUNS),3)
 
 # The suite run as a container runs it: PID 1 of a new PID namespace
 # (examples/init.lua), as root: make test-container CONTAINER_RUNS=10

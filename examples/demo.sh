@@ -87,10 +87,13 @@ show
 work_a_moment
 say "sending SIGTERM to $pid: stop; SIGKILL follows in $GRACE s, as systemd does"
 kill -TERM "$pid"
-# The watchdog: SIGKILL once the grace period is over.
+# The watchdog: SIGKILL once the grace period is over. Stopped, it
+# waits for its own sleep, so that nothing is left behind.
 (
+  s=
+  trap '[ -n "$s" ] && kill "$s" && wait "$s"; exit 0' TERM
   i=$((GRACE * 20))
-  while [ "$i" -gt 0 ]; do sleep 0.05; i=$((i - 1)); done
+  while [ "$i" -gt 0 ]; do sleep 0.05 & s=$!; wait "$s"; s=; i=$((i - 1)); done
   kill -KILL "$pid"
 ) >/dev/null 2>&1 &
 watchdog=$!
@@ -98,6 +101,7 @@ wait "$pid"
 status=$?
 pid=
 kill "$watchdog" 2>/dev/null
+wait "$watchdog"
 show
 
 [ "$status" -ne 137 ] || fail "the worker ignored SIGTERM and had to be killed"

@@ -378,14 +378,16 @@ signal.Sigmasks = {
 
 --- The id of the calling thread, as Python's
 -- [threading.get\_ident](https://docs.python.org/3/library/threading.html#threading.get_ident), for
--- `pthread_kill`.
+-- `pthread_kill`. On Linux it is the kernel's thread id (what Python's
+-- `threading.get_native_id` gives), which `pthread_kill` checks.
 -- @function pthread_self
 -- @treturn integer the thread id
 
 --- Sends a signal to a thread of this process, as Python's
 -- [signal.pthread\_kill](https://docs.python.org/3/library/signal.html#signal.pthread_kill). A Lua
 -- handler for a signal sent to the calling
--- thread has run when it returns.
+-- thread has run when it returns. An id that is not a live thread's of
+-- this process raises `pthread_kill: No such process` (never a crash).
 -- @function pthread_kill
 -- @tparam integer thread_id from `pthread_self`
 -- @tparam integer|string signum the signal

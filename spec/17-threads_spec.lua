@@ -44,6 +44,29 @@ describe("threaded hosts", function()
     assert.equal(("handled 1, sigwaitinfo returned %d\n"):format(signal.SIGUSR2), out)
   end)
 
+  it("end a blocking waitpid when a child exits, whichever thread the kernel gives SIGCHLD to", function()
+    -- the children are forked by a thread that exits, so their SIGCHLD
+    -- goes to the main thread or a helper, none of them the Lua thread;
+    -- before, each wait lasted until the host's watchdog signal (5 s)
+    local out, ok = helpers.sh(("exec %s/host_threads waitpid 2"):format(helpers.BUILD))
+    assert.is_true(ok, out)
+    local cases = 0
+    for name, n, worst in out:gmatch("([^\n]+): (%d+) children, longest wait ([%d.]+) s") do
+      cases = cases + 1
+      assert.equal("2", n, name)
+      assert.is_true(tonumber(worst) < 2.5, name .. ": " .. worst .. " s")
+    end
+    assert.equal(3, cases, out)
+    assert.matches("watchdog rescues: 0\n", out)
+  end)
+
+  it("send pthread_kill to another thread of the host, and refuse the id once it has exited", function()
+    local out, ok = helpers.sh(("exec %s/host_threads tkill 1"):format(helpers.BUILD))
+    assert.is_true(ok, out)
+    assert.equal("to a helper: handler ran 1, on the Lua thread: true\n"
+                 .. "to an exited helper: pthread_kill: No such process\n", out)
+  end)
+
   for _, placement in ipairs({ "", "pinned" }) do
     it(("measure deliveries that land on helper threads against ones that land on the Lua thread %s")
        :format(placement == "" and "as placed by the scheduler" or "with the threads pinned"), function()

@@ -21,6 +21,19 @@ describe("robustness", function()
     assert.equal(6, calls, out)
   end)
 
+  it("survives states closed while signals arrive on every thread, and restores every disposition", function()
+    -- 200 cycles of newstate, require, Lua handlers, storm, lua_close,
+    -- in a host whose main and helper threads take deliveries too:
+    -- before the module kept itself loaded, nearly every run jumped
+    -- into the unloaded module (exit by SIGSEGV)
+    local out, ok, how, code = helpers.sh(("exec %s/host_cycles 200 2"):format(helpers.BUILD))
+    assert.is_true(ok, ("%s (%s %s)"):format(out, how, code))
+    local cycles, lua_n, between = out:match("^ok (%d+) cycles, (%d+) handled in Lua, (%d+) between states")
+    assert.equal("200", cycles, out)
+    assert.is_true(tonumber(lua_n) > 0, out)
+    assert.is_true(tonumber(between) > 0, out)  -- signals did arrive between the states
+  end)
+
   it("refuses a pid outside pid_t instead of truncating it", function()
     assert.has_error(function() signal.kill(2 ^ 32 - 1, 0) end,  -- would be kill(-1)
       "bad argument #1 to 'kill' (pid out of range)")
@@ -30,6 +43,55 @@ describe("robustness", function()
       "bad argument #1 to 'pidfd_open' (pid out of range)")
     assert.has_error(function() signal.kill(-2 ^ 31 - 1, 0) end,
       "bad argument #1 to 'kill' (pid out of range)")
+  end)
+
+  it("refuses a thread id that is not a live thread's, without crashing", function()
+    -- in a child: pthread_kill on a pthread_t read the id as a pointer,
+    -- and 0 or a pid ended the interpreter with SIGSEGV
+    local out, ok, how, code = helpers.run_lua([[
+      local signal = require "signal"
+      for _, id in ipairs{ 0, 12345, -1, 2 ^ 40, math.maxinteger, math.mininteger } do
+        for _, sig in ipairs{ 0, "SIGUSR1" } do
+          local ok, err = pcall(signal.pthread_kill, id, sig)
+          print(id, sig, ok, err)
+        end
+      end
+      signal.pthread_kill(signal.pthread_self(), 0)  -- a live one: nothing
+      print("alive")
+    ]])
+    assert.is_true(ok, ("%s (%s %s)"):format(out, how, code))
+    local refused = 0
+    for line in out:gmatch("[^\n]+") do
+      if line ~= "alive" then
+        assert.matches("\tfalse\tpthread_kill: No such process$", line)
+        refused = refused + 1
+      end
+    end
+    assert.equal(12, refused, out)
+    assert.matches("\nalive\n$", out)
+  end)
+
+  it("never crashes whatever odd arguments any function gets", function()
+    -- tools/sweep.sh: every function, every pair of ~30 odd values
+    -- (nil, NaN, huge numbers, wrong types, tables that raise), each
+    -- process restarted after a call that ended it by a signal's
+    -- default action; before, pthread_kill crashed on 9 of the ids
+    local out, ok = helpers.sh(("LUA='%s' sh tools/sweep.sh '%s'"):format(helpers.LUA_BIN, helpers.BUILD))
+    assert.is_true(ok, out)
+    local calls, crashes = out:match("sweep: (%d+) calls, (%d+) crashes")
+    assert.equal("0", crashes, out)
+    assert.is_true(tonumber(calls) > 20000, out)
+  end)
+
+  it("refuses pidfd flags outside unsigned int instead of truncating them", function()
+    if not signal.pidfd_open then return pending("no pidfds here") end
+    -- 2^32 would have become 0: a call with flags the caller never gave
+    assert.has_error(function() signal.pidfd_open(signal.getpid(), 2 ^ 32) end,
+      "bad argument #2 to 'pidfd_open' (invalid flags)")
+    assert.has_error(function() signal.pidfd_open(signal.getpid(), -1) end,
+      "bad argument #2 to 'pidfd_open' (invalid flags)")
+    assert.has_error(function() signal.pidfd_send_signal(0, 0, nil, 2 ^ 32) end,
+      "bad argument #4 to 'pidfd_send_signal' (invalid flags)")
   end)
 
   it("raises the system's refusal from siginterrupt, as CPython", function()

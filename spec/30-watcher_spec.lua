@@ -16,8 +16,9 @@ io.stdout:setvbuf("line")
 local got = 0
 signal.signal("SIGUSR1", function() got = got + 1 end)
 local w = signal.watcher()
+local senders = {}  -- waited for when this state closes (io.popen's handles close then)
 local function send_later(delay)
-  os.execute(("(sleep %g; kill -USR1 %d) &"):format(delay or 0.2, signal.getpid()))
+  senders[#senders + 1] = io.popen(("sleep %g; kill -USR1 %d"):format(delay or 0.2, signal.getpid()))
 end
 local t0 = require("socket").gettime()
 local function elapsed() return require("socket").gettime() - t0 end

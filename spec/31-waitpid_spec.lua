@@ -13,8 +13,11 @@ local function child(cmd)
   local p = io.popen("echo $$; exec " .. cmd)
   return tonumber(p:read("l")), p
 end
+-- a sender, waited for when this state closes (io.popen's handles
+-- close then): nothing is left to be reparented
+local senders = {}
 local function later(delay, sig)
-  os.execute(("(sleep %g; kill -%s %d) &"):format(delay, sig, signal.getpid()))
+  senders[#senders + 1] = io.popen(("sleep %g; kill -%s %d"):format(delay, sig, signal.getpid()))
 end
 ]]
 

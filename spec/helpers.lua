@@ -82,19 +82,34 @@ end
 -- Starts the shell command `cmd` in the background, its output to a
 -- temporary file. A shell waits for it and writes its exit status when
 -- it has reaped it: until then its pid cannot be another process's, so
--- stop() never signals a stranger. Returns its pid, the output file,
--- stop() (SIGKILL unless it has exited) and status() (its exit status
--- once it has exited, else nil).
+-- stop() never signals a stranger. That shell is this process's child
+-- (io.popen), never left to be reparented: helpers.cleanup() (and
+-- helpers.reap()) kill what is still running and wait for the shell.
+-- Returns its pid, the output file, stop() (SIGKILL unless it has
+-- exited) and status() (its exit status once it has exited, else nil).
+local shells = {}
+
 local function background(cmd)
   local out, pidfile, statusfile = helpers.tempname(), helpers.tempname(), helpers.tempname()
   os.remove(statusfile)
-  assert(os.execute(("( %s >%s 2>&1 & echo $! >%s; wait $!; echo $? >%s ) >/dev/null 2>&1 &")
+  local shell = assert(io.popen(("( %s >%s 2>&1 & echo $! >%s; wait $!; echo $? >%s ) >/dev/null 2>&1")
     :format(cmd, out, pidfile, statusfile)))
   local pid = assert(helpers.wait_until(function() return tonumber(helpers.readfile(pidfile)) end),
                      "it did not start")
   local function status() return tonumber(helpers.readfile(statusfile)) end
   local function stop() if not status() then signal.kill(pid, "SIGKILL") end end
+  shells[#shells + 1] = { shell = shell, stop = stop }
   return pid, out, stop, status
+end
+
+--- Waits for every process background() started (SIGKILL first to
+-- any still running): no process of the suite is left to be reparented.
+function helpers.reap()
+  for i = #shells, 1, -1 do
+    shells[i].stop()
+    shells[i].shell:close()
+    shells[i] = nil
+  end
 end
 
 --- Starts a Lua script in the background. Returns its pid, the name of
@@ -116,8 +131,10 @@ function helpers.tempname()
   return name
 end
 
---- Removes the temporary files of every process spawn_lua started.
+--- Waits for every process started in the background (helpers.reap)
+-- and removes the temporary files of every process spawn_lua started.
 function helpers.cleanup()
+  helpers.reap()
   for i = #temps, 1, -1 do
     os.remove(temps[i])
     temps[i] = nil

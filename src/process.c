@@ -9,8 +9,10 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -50,18 +52,53 @@ static int sig_getpid (lua_State *L) {
 }
 
 
+/*
+** Thread ids. pthread_kill takes a pthread_t, a pointer in glibc and
+** musl: an id of a thread that has exited, or any number passed by
+** mistake (a pid, 0), makes it read freed or unmapped memory and crash
+** the process. On Linux the ids are the kernel's own (gettid), and
+** tgkill checks them against this process: a wrong one is ESRCH,
+** never a crash. Elsewhere the pthread_t stands, as Python's does.
+*/
+#if defined(SYS_gettid) && defined(SYS_tgkill)
+
+static lua_Integer threadself (void) {
+  return (lua_Integer)syscall(SYS_gettid);
+}
+
+/* 0 or an errno; an id no thread can have is ESRCH, as a gone one. */
+static int threadkill (lua_Integer id, int signo) {
+  if (id <= 0 || (lua_Integer)(pid_t)id != id) return ESRCH;
+  if (syscall(SYS_tgkill, getpid(), (pid_t)id, signo) != 0) return errno;
+  return 0;
+}
+
+#else
+
+static lua_Integer threadself (void) {
+  return (lua_Integer)pthread_self();
+}
+
+static int threadkill (lua_Integer id, int signo) {
+  return pthread_kill((pthread_t)id, signo);
+}
+
+#endif
+
+
 static int sig_pthread_self (lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)pthread_self());
+  lua_pushinteger(L, threadself());
   return 1;
 }
 
 
 /* Like raise_signal: a handler for a signal sent to this thread has
-** run when it returns. */
+** run when it returns. An id that is not a live thread's of this
+** process raises "pthread_kill: No such process", as Python's. */
 static int sig_pthread_kill (lua_State *L) {
-  pthread_t thread = (pthread_t)luaL_checkinteger(L, 1);
+  lua_Integer id = luaL_checkinteger(L, 1);
   int signo = lsig_checksignal0(L, 2);
-  int err = pthread_kill(thread, signo);
+  int err = threadkill(id, signo);
   if (err != 0)
     return luaL_error(L, "pthread_kill: %s", strerror(err));
   lsig_dispatch(L);
@@ -71,9 +108,18 @@ static int sig_pthread_kill (lua_State *L) {
 
 #ifdef SYS_pidfd_open
 
+/* Flags as unsigned int, never truncated: 2^32 must not become 0. */
+static unsigned int checkflags (lua_State *L, int arg) {
+  lua_Integer n = luaL_optinteger(L, arg, 0);
+  luaL_argcheck(L, 0 <= n && n <= (lua_Integer)UINT_MAX, arg,
+                "invalid flags");
+  return (unsigned int)n;
+}
+
+
 static int sig_pidfd_open (lua_State *L) {
   pid_t pid = checkpid(L, 1);
-  unsigned int flags = (unsigned int)luaL_optinteger(L, 2, 0);
+  unsigned int flags = checkflags(L, 2);
   long fd = syscall(SYS_pidfd_open, pid, flags);
   if (fd < 0) return luaL_fileresult(L, 0, "pidfd_open");
   lua_pushinteger(L, fd);
@@ -84,7 +130,7 @@ static int sig_pidfd_open (lua_State *L) {
 static int sig_pidfd_send_signal (lua_State *L) {
   lua_Integer fd = luaL_checkinteger(L, 1);
   int signo = lsig_checksignal0(L, 2);
-  unsigned int flags = (unsigned int)luaL_optinteger(L, 4, 0);
+  unsigned int flags = checkflags(L, 4);
   luaL_argcheck(L, 0 <= fd && fd <= INT_MAX, 1, "invalid fd");
   luaL_argcheck(L, lua_isnoneornil(L, 3), 3, "siginfo must be nil");
   return luaL_fileresult(L,
@@ -125,38 +171,117 @@ static int pushstatus (lua_State *L, pid_t pid, int status) {
 }
 
 
-static void catchchild (int signo) { (void)signo; }
+/*
+** Which thread a child's SIGCHLD reaches is the kernel's choice: the
+** thread that forked the child if it does not block SIGCHLD, else any
+** other that does not. A blocking waitpid must end whichever it is.
+** - pid > 0, on Linux: the wait also polls a pidfd of the child, which
+**   becomes readable when the child exits, whatever became of SIGCHLD
+**   (delivered elsewhere, handled by a host's own C handler).
+** - otherwise (pid -1, 0, < -1, or no pidfds), and for the stops and
+**   continues that a pidfd does not report: SIGCHLD at SIG_DFL gets
+**   the module's catcher for the length of the wait, and the catcher
+**   forwards a SIGCHLD that lands on another thread to the waiting one.
+**   A SIGCHLD handled in Lua wakes the Lua thread as every delivery
+**   does. Only a host's own C handler for SIGCHLD, with a wait for
+**   pid <= 0, is left to end the wait at the next delivery.
+** One thread waits at a time in the forwarding sense: a second waiter
+** takes the forwarding over, and the first is woken by its own turn.
+*/
+#if defined(SYS_pidfd_open) && defined(SYS_gettid) && defined(SYS_tgkill)
+
+static atomic_int waiter;  /* the waiting thread's id, 0 if none */
+
+static void setwaiter (int on) {
+  atomic_store(&waiter, on ? (int)threadself() : 0);
+}
+
+/* In the catcher: sends the SIGCHLD on to the waiting thread. */
+static void forwardchild (int signo) {
+  int w = atomic_load(&waiter);
+  if (w != 0 && w != (int)threadself())
+    syscall(SYS_tgkill, getpid(), w, signo);
+}
+
+static int openchild (pid_t pid) {
+  long fd = pid > 0 ? syscall(SYS_pidfd_open, pid, 0) : -1;
+  return fd >= 0 ? (int)fd : -1;
+}
+
+/* Waits with 'mask' until a handler runs or 'fd' (if any) is readable. */
+static void suspend (const sigset_t *mask, int fd) {
+  if (fd >= 0) {
+    struct pollfd pfd;
+    pfd.fd = fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    ppoll(&pfd, 1, NULL, mask);
+  }
+  else
+    sigsuspend(mask);
+}
+
+#else
+
+#define setwaiter(on)  ((void)(on))
+#define forwardchild(signo)  ((void)(signo))
+#define openchild(pid)  ((void)(pid), -1)
+#define suspend(mask, fd)  ((void)(fd), sigsuspend(mask))
+
+#endif
+
+
+static void catchchild (int signo) {
+  int saved_errno = errno;
+  forwardchild(signo);
+  errno = saved_errno;
+}
 
 
 /*
-** Waits until SIGCHLD or a delivery to a Lua handler arrives, unless a
-** child already changed state. Called with SIGCHLD and the handled
+** Waits until SIGCHLD or a delivery to a Lua handler arrives, or the
+** child 'fd' refers to exits, unless a child already changed state:
+** 'check' looks (waitpid with WNOHANG) once the wait is set up, so a
+** change just before is seen. Called with SIGCHLD and the handled
 ** signals blocked in 'old' => 'blocked', so neither a child's change
-** nor a delivery between the caller's look and the wait is missed:
-** both stay pending until sigsuspend unblocks them. SIGCHLD left at
-** SIG_DFL would be discarded, not caught, so a no-op catcher stands
-** in for the length of the wait (the same effect: none). Returns 0 if
-** it could not wait that way (SIGCHLD ignored, which makes the kernel
-** reap the children itself, or blocked by the program).
+** nor a delivery between the look and the wait is missed: both stay
+** pending until the wait unblocks them. SIGCHLD left at SIG_DFL would
+** be discarded, not caught, so the catcher stands in for the length
+** of the wait (the same effect: none). Returns 0 if it could not wait
+** that way (SIGCHLD ignored, which makes the kernel reap the children
+** itself, or blocked by the program); then 'r' is not set.
 */
-static int waitchild (const sigset_t *old) {
+static int waitchild (const sigset_t *old, pid_t pid, int options,
+                      int *status, pid_t *r) {
   struct sigaction sa, prev;
-  sigset_t mask = *old;
+  int fd, err, caught = 0;
   if (sigismember(old, SIGCHLD)) return 0;
   if (sigaction(SIGCHLD, NULL, &prev) != 0) return 0;
   if (prev.sa_handler == SIG_IGN && !(prev.sa_flags & SA_SIGINFO))
     return 0;
+  fd = openchild(pid);
   if (prev.sa_handler == SIG_DFL && !(prev.sa_flags & SA_SIGINFO)) {
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = catchchild;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    if (sigaction(SIGCHLD, &sa, NULL) != 0) return 0;
-    sigsuspend(&mask);
+    if (sigaction(SIGCHLD, &sa, NULL) != 0) {
+      if (fd >= 0) close(fd);
+      return 0;
+    }
+    caught = 1;
+    setwaiter(1);
+  }
+  *r = waitpid(pid, status, options | WNOHANG);
+  err = errno;  /* the caller reads waitpid's */
+  if (*r == 0 && !lsig_haspending())
+    suspend(old, fd);
+  if (caught) {
+    setwaiter(0);
     sigaction(SIGCHLD, &prev, NULL);
   }
-  else
-    sigsuspend(&mask);
+  if (fd >= 0) close(fd);
+  errno = err;
   return 1;
 }
 
@@ -197,17 +322,16 @@ static int sig_waitpid (lua_State *L) {
     lsig_handledset(&blocked);
     sigaddset(&blocked, SIGCHLD);
     pthread_sigmask(SIG_BLOCK, &blocked, &old);
-    r = waitpid(pid, &status, options | WNOHANG);
-    waited = 1;
-    if (r == 0 && !lsig_haspending())
-      waited = waitchild(&old);
+    waited = waitchild(&old, pid, options, &status, &r);
+    if (!waited)
+      r = waitpid(pid, &status, options | WNOHANG);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (r > 0) return pushstatus(L, r, status);
     if (r < 0 && errno != EINTR) return luaL_fileresult(L, 0, "waitpid");
     if (!waited) {
       /* SIGCHLD ignored or blocked: only the kernel's own wait is left,
       ** and handlers run when it returns */
-      r = waitpid(pid, &status, options);
+      if (r == 0) r = waitpid(pid, &status, options);
       if (r > 0) return pushstatus(L, r, status);
       if (errno != EINTR) return luaL_fileresult(L, 0, "waitpid");
     }

@@ -10,6 +10,18 @@
 **           signal.check() first, as the README asks of such hosts).
 **   sigwait the Lua thread waits in sigwaitinfo for a signal that is
 **           handled too; one sent to a helper must not end the wait.
+**   waitpid Lua runs in a worker and waits in a blocking waitpid for
+**           children forked by a thread that then exits, so that the
+**           kernel gives their SIGCHLD to the main thread (in
+**           pthread_join) or a helper, all with SIGCHLD unblocked and
+**           no Lua handler for it: waitpid(pid), waitpid(-1), and
+**           waitpid(pid) with the host's own C handler for SIGCHLD.
+**           Prints each wait's time; a watchdog sends the Lua thread a
+**           handled SIGUSR2 every 5 s, so a wait that misses the exit
+**           ends late instead of never. COUNT children per case.
+**   tkill   pthread_kill from Lua to a helper thread's id runs the
+**           handler (on the Lua thread); once the helper has exited,
+**           its id raises "No such process".
 **   latency Lua spins in a worker; another thread sends SIGUSR1 COUNT
 **           times each to the Lua thread, to a helper that computes and
 **           to a helper that sleeps, in turn, and prints the median and
@@ -155,6 +167,22 @@ static void c_handler (int signo, siginfo_t *info, void *context) {
 }
 
 
+/* The kernel id of the thread that runs the state now, set by the host
+** before each call into it (what signal.pthread_self gives on Linux):
+** a handler that runs at the first instruction after a move is on the
+** right thread, though the script has not run a line there yet. */
+static atomic_int state_tid;
+
+static void runhere (void) {
+  atomic_store(&state_tid, (int)syscall(SYS_gettid));
+}
+
+static int l_host_thread (lua_State *L) {
+  lua_pushinteger(L, atomic_load(&state_tid));
+  return 1;
+}
+
+
 static int l_now (lua_State *L) {
   lua_pushnumber(L, (lua_Number)now_ns() / 1e9);
   return 1;
@@ -165,9 +193,8 @@ static int l_now (lua_State *L) {
 static const char storm_script[] =
   "local count, ready, now, lossy = ...\n"
   "local signal = require 'signal'\n"
-  "local me = signal.pthread_self()\n"
   "local rt, usr1, elsewhere = 0, 0, 0\n"
-  "local function where() if signal.pthread_self() ~= me then elsewhere = elsewhere + 1 end end\n"
+  "local function where() if signal.pthread_self() ~= host_thread() then elsewhere = elsewhere + 1 end end\n"
   "signal.signal(signal.SIGRTMIN, function() rt = rt + 1; where() end)\n"
   "signal.signal('SIGUSR1', function() usr1 = usr1 + 1; where() end)\n"
   "local deadline = now() + (lossy and 5 or 120)\n"
@@ -175,7 +202,6 @@ static const char storm_script[] =
   "local function deep(n) if n > 0 then return deep(n - 1) + 1 end return 0 end\n"
   "-- busy Lua work on the calling OS thread until 'stop' SIGRTMIN ran\n"
   "local function part(stop)\n"
-  "  me = signal.pthread_self()\n"
   "  signal.check()  -- after a move, the module follows the state here\n"
   "  while rt < stop and now() < deadline do\n"
   "    local gen = coroutine.wrap(function() for i = 1, 50 do coroutine.yield(i) end end)\n"
@@ -241,8 +267,10 @@ static int report (lua_State *L, int status) {
 ** script returned (part, finish) in the registry. */
 static void *setup (void *arg) {
   int latency = (int)(intptr_t)arg;
+  runhere();
   LS = luaL_newstate();
   luaL_openlibs(LS);
+  lua_register(LS, "host_thread", l_host_thread);
   const char *script = latency == 2 ? sigwait_script
                      : latency ? latency_script : storm_script;
   if (!report(LS, luaL_loadstring(LS, script)))
@@ -262,6 +290,7 @@ static void *setup (void *arg) {
 /* part(stop) on the calling thread. */
 static void *part (void *arg) {
   if (lua_failed) return NULL;
+  runhere();
   lua_getfield(LS, LUA_REGISTRYINDEX, "part");
   lua_pushinteger(LS, (lua_Integer)(intptr_t)arg);
   report(LS, lua_pcall(LS, 1, 0, 0));
@@ -271,6 +300,7 @@ static void *part (void *arg) {
 
 static void *finish (void *arg) {
   (void)arg;
+  runhere();
   if (!lua_failed) {
     lua_getfield(LS, LUA_REGISTRYINDEX, "finish");
     if (report(LS, lua_pcall(LS, 0, 3, 0))) {
@@ -519,12 +549,185 @@ static int sigwait_mode (void) {
 }
 
 
+/*
+** {======================================================
+** waitpid and tkill modes
+** =======================================================
+*/
+
+static atomic_int in_wait;  /* the Lua thread is in a timed case */
+
+/* forkchild(ms): a child that sleeps ms and exits 7, forked by a
+** thread that exits at once, so the child is reparented to another
+** thread of this process, which then gets its SIGCHLD. */
+static void *forker (void *arg) {
+  int ms = (int)(intptr_t)arg;
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+    _exit(7);
+  }
+  return (void *)(intptr_t)pid;
+}
+
+static int l_forkchild (lua_State *L) {
+  pthread_t t;
+  void *pid;
+  pthread_create(&t, NULL, forker, (void *)(intptr_t)luaL_checkinteger(L, 1));
+  pthread_join(t, &pid);
+  lua_pushinteger(L, (lua_Integer)(intptr_t)pid);
+  return 1;
+}
+
+static int l_timing (lua_State *L) {
+  atomic_store(&in_wait, lua_toboolean(L, 1));
+  return 0;
+}
+
+static void host_chld (int signo) { (void)signo; }
+
+/* The host's own C handler for SIGCHLD. */
+static int l_hostchld (lua_State *L) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = host_chld;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  lua_pushboolean(L, sigaction(SIGCHLD, &sa, NULL) == 0);
+  return 1;
+}
+
+static const char waitpid_script[] =
+  "local count, forkchild, timing, hostchld, now = ...\n"
+  "local signal = require 'signal'\n"
+  "local rescued = 0\n"
+  "signal.signal('SIGUSR2', function() rescued = rescued + 1 end)\n"
+  "local function case(name, which)\n"
+  "  local worst = 0\n"
+  "  for _ = 1, count do\n"
+  "    local pid = forkchild(200)\n"
+  "    local t0 = now()\n"
+  "    timing(true)\n"
+  "    local got, how, code = signal.waitpid(which == -1 and -1 or pid)\n"
+  "    timing(false)\n"
+  "    local dt = now() - t0\n"
+  "    assert(got == pid and how == 'exit' and code == 7, tostring(got) .. ' ' .. tostring(how))\n"
+  "    if dt > worst then worst = dt end\n"
+  "  end\n"
+  "  print(('%s: %d children, longest wait %.2f s'):format(name, count, worst))\n"
+  "end\n"
+  "case('waitpid(pid)', 0)\n"
+  "case('waitpid(-1)', -1)\n"
+  "assert(hostchld())\n"
+  "case('waitpid(pid) with a C handler', 0)\n"
+  "print(('watchdog rescues: %d'):format(rescued))\n";
+
+static void *waitpid_lua (void *arg) {
+  lua_State *L = luaL_newstate();
+  (void)arg;
+  atomic_store(&lua_tid, (int)syscall(SYS_gettid));
+  luaL_openlibs(L);
+  if (!report(L, luaL_loadstring(L, waitpid_script))) return NULL;
+  lua_pushinteger(L, count);
+  lua_pushcfunction(L, l_forkchild);
+  lua_pushcfunction(L, l_timing);
+  lua_pushcfunction(L, l_hostchld);
+  lua_pushcfunction(L, l_now);
+  report(L, lua_pcall(L, 5, 0, 0));
+  lua_close(L);
+  return NULL;
+}
+
+/* Every 5 s, a handled SIGUSR2 to the Lua thread if it is waiting. */
+static void *watchdog (void *arg) {
+  (void)arg;
+  while (!atomic_load(&stop_helpers)) {
+    struct timespec ts = {0, 10000000};
+    int i;
+    for (i = 0; i < 500 && !atomic_load(&stop_helpers); i++)
+      nanosleep(&ts, NULL);
+    if (atomic_load(&in_wait))
+      syscall(SYS_tgkill, getpid(), atomic_load(&lua_tid), SIGUSR2);
+  }
+  return NULL;
+}
+
+static int waitpid_mode (void) {
+  pthread_t helpers[NHELPERS], lua, dog;
+  int i;
+  for (i = 0; i < NHELPERS; i++)
+    pthread_create(&helpers[i], NULL, helper, NULL);
+  pthread_create(&dog, NULL, watchdog, NULL);
+  pthread_create(&lua, NULL, waitpid_lua, NULL);
+  pthread_join(lua, NULL);
+  atomic_store(&stop_helpers, 1);
+  pthread_join(dog, NULL);
+  for (i = 0; i < NHELPERS; i++)
+    pthread_join(helpers[i], NULL);
+  return lua_failed;
+}
+
+
+static pthread_t tkill_helper;
+
+static int l_helpertid (lua_State *L) {
+  while (atomic_load(&helper_tid) == 0) sched_yield();
+  lua_pushinteger(L, atomic_load(&helper_tid));
+  return 1;
+}
+
+static int l_endhelper (lua_State *L) {
+  (void)L;
+  atomic_store(&stop_helpers, 1);
+  pthread_join(tkill_helper, NULL);
+  return 0;
+}
+
+static const char tkill_script[] =
+  "local helpertid, endhelper = ...\n"
+  "local signal = require 'signal'\n"
+  "local ran, where = 0, nil\n"
+  "signal.signal('SIGUSR1', function() ran = ran + 1; where = signal.pthread_self() end)\n"
+  "local tid = helpertid()\n"
+  "assert(tid ~= signal.pthread_self())\n"
+  "signal.pthread_kill(tid, 'SIGUSR1')\n"
+  "for _ = 1, 500 do if ran > 0 then break end signal.sleep(0.01) end\n"
+  "print(('to a helper: handler ran %d, on the Lua thread: %s'):format(ran, tostring(where == signal.pthread_self())))\n"
+  "endhelper()\n"
+  "print('to an exited helper: ' .. select(2, pcall(signal.pthread_kill, tid, 'SIGUSR1')))\n";
+
+static void *tkill_lua (void *arg) {
+  lua_State *L = luaL_newstate();
+  (void)arg;
+  luaL_openlibs(L);
+  if (!report(L, luaL_loadstring(L, tkill_script))) return NULL;
+  lua_pushcfunction(L, l_helpertid);
+  lua_pushcfunction(L, l_endhelper);
+  report(L, lua_pcall(L, 2, 0, 0));
+  lua_close(L);
+  return NULL;
+}
+
+static int tkill_mode (void) {
+  pthread_t lua;
+  pthread_create(&tkill_helper, NULL, helper, NULL);
+  pthread_create(&lua, NULL, tkill_lua, NULL);
+  pthread_join(lua, NULL);
+  return lua_failed;
+}
+
+/* }====================================================== */
+
+
 int main (int argc, char **argv) {
   pthread_t helpers[NHELPERS], lua;
   pid_t parent = getpid(), child;
   int i, status, ok;
   if (argc < 3) {
-    fprintf(stderr, "usage: host_threads main|worker|move|sigwait|latency COUNT [lossy|pinned]\n");
+    fprintf(stderr, "usage: host_threads main|worker|move|sigwait|waitpid|tkill|latency COUNT [lossy|pinned]\n");
     return 2;
   }
   mode = argv[1];
@@ -534,6 +737,8 @@ int main (int argc, char **argv) {
   if (pipe(ready_pipe) != 0) return 2;
   if (strcmp(mode, "latency") == 0) return latency();
   if (strcmp(mode, "sigwait") == 0) return sigwait_mode();
+  if (strcmp(mode, "waitpid") == 0) return waitpid_mode();
+  if (strcmp(mode, "tkill") == 0) return tkill_mode();
   child = fork();
   if (child == 0) storm(parent);
   sender = child;
