@@ -27,6 +27,7 @@ LUAMOD_API int luaopen_signal_core (lua_State *L) {
   lsig_open_handlers(L);
   lsig_open_hooks(L);
   lsig_open_names(L);
+  lsig_open_platform(L);
   lsig_open_process(L);
   lsig_open_timers(L);
   lsig_open_wakeup(L);

@@ -12,7 +12,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +26,12 @@ static pid_t checkpid (lua_State *L, int arg) {
   lua_Integer n = luaL_checkinteger(L, arg);
   luaL_argcheck(L, (lua_Integer)(pid_t)n == n, arg, "pid out of range");
   return (pid_t)n;
+}
+
+
+/* The same, for the platform's functions (pidfd_open). */
+pid_t lsig_checkpid (lua_State *L, int arg) {
+  return checkpid(L, arg);
 }
 
 
@@ -67,32 +72,6 @@ static int sig_pthread_kill (lua_State *L) {
   lsig_dispatch(L);
   return 0;
 }
-
-
-#ifdef SYS_pidfd_open
-
-static int sig_pidfd_open (lua_State *L) {
-  pid_t pid = checkpid(L, 1);
-  unsigned int flags = (unsigned int)luaL_optinteger(L, 2, 0);
-  long fd = syscall(SYS_pidfd_open, pid, flags);
-  if (fd < 0) return luaL_fileresult(L, 0, "pidfd_open");
-  lua_pushinteger(L, fd);
-  return 1;
-}
-
-
-static int sig_pidfd_send_signal (lua_State *L) {
-  lua_Integer fd = luaL_checkinteger(L, 1);
-  int signo = lsig_checksignal0(L, 2);
-  unsigned int flags = (unsigned int)luaL_optinteger(L, 4, 0);
-  luaL_argcheck(L, 0 <= fd && fd <= INT_MAX, 1, "invalid fd");
-  luaL_argcheck(L, lua_isnoneornil(L, 3), 3, "siginfo must be nil");
-  return luaL_fileresult(L,
-      syscall(SYS_pidfd_send_signal, (int)fd, signo, NULL, flags) == 0,
-      "pidfd_send_signal");
-}
-
-#endif
 
 
 /*
@@ -219,10 +198,6 @@ static const luaL_Reg process_funcs[] = {
   {"getpid", sig_getpid},
   {"kill", sig_kill},
   {"killpg", sig_killpg},
-#ifdef SYS_pidfd_open
-  {"pidfd_open", sig_pidfd_open},
-  {"pidfd_send_signal", sig_pidfd_send_signal},
-#endif
   {"pthread_kill", sig_pthread_kill},
   {"pthread_self", sig_pthread_self},
   {"waitpid", sig_waitpid},
