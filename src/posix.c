@@ -33,12 +33,16 @@
 ** way; a thread without the value is a new one (lsig_newthread), even
 ** with an old pthread_t, and the engine follows it.
 **
-** The timed wait cannot set the mask atomically with the start of the
-** wait (ppoll is Linux's; pselect is not atomic on every macOS), so it
-** waits in poll on a pipe that the C handler writes to while a wait is
-** on: a delivery after the caller's look at the pending flag, which
-** keeps the handled signals blocked until the poll, makes the pipe
-** readable, and poll returns at once instead of sleeping through it.
+** The timed wait needs no atomic change of mask (ppoll is Linux's; xnu
+** has a pselect system call, but Mac OS X long emulated pselect in its
+** C library with sigprocmask + select, whose race is the one to avoid,
+** and the BSDs differ): it waits in poll on a pipe that the C handler
+** writes to while a wait is on. A delivery after the caller's look at
+** the pending flag (the handled signals stay blocked until just before
+** the poll) makes the pipe readable, so poll returns at once instead of
+** sleeping through it, whether the handler ran before poll or during
+** it, on this thread (a delivery) or not (its wake-up arrives here).
+** poll works on pipes on macOS, where it does not on devices.
 */
 
 #define _GNU_SOURCE
@@ -147,12 +151,19 @@ void lsig_follow (int forked) {
 }
 
 
-/* The owner is closing: the module may be unloaded next, so no thread
-** may call threadgone any more. */
+/* The owner is closing, and no C handler runs any more: the module may
+** be unloaded next, so no thread may call threadgone, and the wait's
+** pipe goes with it. */
 void lsig_unfollow (void) {
+  int fd = atomic_exchange(&wait_wfd, -1);
   if (followed_made) pthread_key_delete(followed);
   followed_made = 0;
   atomic_store(&target, 0);
+  if (fd >= 0) {
+    close(fd);
+    close(wait_rfd);
+    wait_rfd = -1;
+  }
 }
 
 
@@ -209,7 +220,7 @@ int lsig_pipe (int fds[2]) {
 }
 
 
-/* The wait's pipe, made on first use and kept for the process's life. */
+/* The wait's pipe, made on first use and kept until the owner closes. */
 static int waitfd (void) {
   if (wait_rfd < 0) {
     int fds[2];
