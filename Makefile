@@ -1,5 +1,11 @@
 # Lua 5.4/5.5 signal module: make, make test, make sanitize, make install.
 #
+# The platform comes from uname: Linux builds src/linux.c, any other
+# system (macOS, the BSDs) the portable core src/posix.c. PORTABLE=1
+# builds the portable core on Linux too, in build-portable/ (make test
+# PORTABLE=1 runs the suite on the code paths macOS uses). make cross
+# compiles the module for macOS with Zig's cc (tools/cross.sh).
+#
 # For another Lua than the system's 5.4: LUA_VERSION=5.5, LUA=its
 # interpreter, LUA_INCDIR=the directory of its lua.h; LUA_LIB=how the
 # test hosts link it (default -llua$(LUA_VERSION), or a liblua.a).
@@ -19,17 +25,38 @@ CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes \
            -Wstrict-prototypes -Wconversion -Wno-sign-conversion
 ALL_CFLAGS = -std=c11 -fPIC $(WARNINGS) $(CFLAGS) -I$(LUA_INCDIR)
-LIBFLAG ?= -shared
 LDLIBS = -pthread -ldl
 
-BUILD ?= build
-# Every C file in src/ is part of the module: this is the only list.
-SRC = $(wildcard src/*.c)
+UNAME := $(shell uname -s 2>/dev/null)
+ifeq ($(PORTABLE),1)
+PLATFORM = posix
+PLATFORM_CFLAGS = -DLSIG_PORTABLE
+SUFFIX = -portable
+# the specs then test that what macOS lacks is nil (spec/helpers.lua)
+export SIGNAL_PORTABLE = 1
+else ifeq ($(UNAME),Linux)
+PLATFORM = linux
+else
+PLATFORM = posix
+endif
+# macOS loads a module as a bundle whose Lua symbols the interpreter
+# provides (as the rockspec's macosx override says).
+ifeq ($(UNAME),Darwin)
+LIBFLAG ?= -bundle -undefined dynamic_lookup
+endif
+LIBFLAG ?= -shared
+ALL_CFLAGS += $(PLATFORM_CFLAGS)
+
+BUILD ?= build$(SUFFIX)
+# Every C file in src/ is part of the module, but for one platform file
+# of the two (src/linux.c, src/posix.c): this is the only list.
+PLATFORM_SRC = src/linux.c src/posix.c
+SRC = $(filter-out $(PLATFORM_SRC),$(wildcard src/*.c)) src/$(PLATFORM).c
 HDR = $(wildcard src/*.h)
 OBJ = $(SRC:src/%.c=$(BUILD)/obj/%.o)
 MODULE = $(BUILD)/signal/core.so
 
-.PHONY: all module rock test test-gc test-stress test-cycles test-container test-matrix test-lua-suite werror sanitize tsan test-threads valgrind install uninstall clean hosts
+.PHONY: all module rock cross test test-gc test-stress test-cycles test-container test-matrix test-lua-suite werror sanitize tsan test-threads valgrind install uninstall clean hosts
 
 all: $(MODULE) hosts
 
@@ -62,14 +89,20 @@ test:
 	sh tools/deps.sh test
 	sh tools/luadeps.sh
 	$(MAKE) all
-	LUA=$(LUA) sh spec/run.sh
+	LUA=$(LUA) SIGNAL_BUILD=$(BUILD) sh spec/run.sh
+
+# The module compiled for x86_64-macos and aarch64-macos (and what can
+# be of the BSDs) with Zig's cc, every warning an error: tools/cross.sh.
+cross:
+	sh tools/deps.sh cross
+	WARNINGS="$(WARNINGS)" sh tools/cross.sh
 
 # A build from scratch in build-werror/ where any compiler warning is
 # an error (CI runs it).
 werror:
 	sh tools/deps.sh build
-	rm -rf build-werror
-	$(MAKE) BUILD=build-werror CFLAGS="-O2 -g -Werror" all
+	rm -rf build-werror$(SUFFIX)
+	$(MAKE) BUILD=build-werror$(SUFFIX) CFLAGS="-O2 -g -Werror" all
 
 # Every supported Lua release built from source (LUA_SOURCES), with
 # the C test dependencies (DEPS_SOURCES), and the suite run on each:
@@ -93,8 +126,8 @@ SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=all
 sanitize:
 	sh tools/deps.sh test
-	$(MAKE) BUILD=build-asan CFLAGS="$(SANFLAGS)" all
-	sh tools/sanitize.sh build-asan
+	$(MAKE) BUILD=build-asan$(SUFFIX) CFLAGS="$(SANFLAGS)" all
+	sh tools/sanitize.sh build-asan$(SUFFIX)
 
 # The threaded host, module and host built with ThreadSanitizer; a
 # report fails it. ThreadSanitizer holds signals back and merges them,
@@ -102,12 +135,12 @@ sanitize:
 TSANFLAGS = -O1 -g -fsanitize=thread
 tsan:
 	sh tools/deps.sh test
-	$(MAKE) BUILD=build-tsan CFLAGS="$(TSANFLAGS)" all
-	sh tools/threads.sh build-tsan $(or $(RUNS),5) 5000 lossy
+	$(MAKE) BUILD=build-tsan$(SUFFIX) CFLAGS="$(TSANFLAGS)" all
+	sh tools/threads.sh build-tsan$(SUFFIX) $(or $(RUNS),5) 5000 lossy
 
 # The threaded host many times: make test-threads RUNS=1000
 test-threads: all
-	sh tools/threads.sh build $(or $(RUNS),100)
+	sh tools/threads.sh $(BUILD) $(or $(RUNS),100)
 
 # The whole suite with the collector never resting, in every process
 # (a pause of 1%: each cycle starts as the last ends; a zero would mean

@@ -15,9 +15,11 @@ description = {
     by the module.
   ]],
   license = "MIT",
-  labels = { "signal", "posix", "linux" },
+  labels = { "signal", "posix", "linux", "macos", "bsd" },
 }
-supported_platforms = { "linux" }
+-- The Makefile picks the platform file by uname (src/linux.c, or the
+-- portable core src/posix.c); what a platform lacks is nil (README).
+supported_platforms = { "linux", "macosx", "freebsd", "openbsd", "netbsd" }
 dependencies = { "lua >= 5.4, < 5.6" }
 -- The Makefile builds the module (with its warnings and every C file
 -- of src/) and installs it where LuaRocks says. Its target "rock"
@@ -37,5 +39,20 @@ build = {
     BUILD = "build/rock",
     LUADIR = "$(LUADIR)",
     LIBDIR = "$(LIBDIR)",
+  },
+  -- No -lrt anywhere (only -pthread). On macOS a module is a bundle whose
+  -- Lua symbols the interpreter provides; the BSDs link a shared object
+  -- (LuaRocks runs GNU make there as gmake).
+  platforms = {
+    macosx = {
+      build_variables = {
+        LIBFLAG = "-bundle -undefined dynamic_lookup",
+      },
+    },
+    bsd = {
+      build_variables = {
+        LIBFLAG = "-shared",
+      },
+    },
   },
 }

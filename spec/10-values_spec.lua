@@ -16,8 +16,13 @@ describe("values", function()
     assert.equal(P.names.SIGCLD, signal.SIGCLD)  -- glibc has it, musl not
     assert.equal(signal.SIGABRT, signal.SIGIOT)
     assert.equal(signal.SIGIO, signal.SIGPOLL)
-    assert.equal(P.SIGRTMIN, signal.SIGRTMIN)    -- 34 with glibc, 35 with musl
-    assert.equal(P.SIGRTMAX, signal.SIGRTMAX)
+    if helpers.PORTABLE then  -- no real-time signal by name, as on macOS
+      assert.is_nil(signal.SIGRTMIN)
+      assert.is_nil(signal.SIGRTMAX)
+    else
+      assert.equal(P.SIGRTMIN, signal.SIGRTMIN)    -- 34 with glibc, 35 with musl
+      assert.equal(P.SIGRTMAX, signal.SIGRTMAX)
+    end
     assert.equal(P.NSIG, signal.NSIG)
     assert.equal(65, signal.NSIG)
   end)
@@ -37,6 +42,24 @@ describe("values", function()
     end
   end)
 
+  it("lacks in the portable build what macOS lacks, and only that; has it all on Linux", function()
+    -- make test PORTABLE=1: the code paths macOS uses (SPEC §6)
+    for _, name in ipairs(helpers.PORTABLE_LACKS) do
+      if helpers.PORTABLE then
+        assert.is_nil(signal[name], name)
+      else
+        assert.is_not_nil(signal[name], name)
+      end
+    end
+    for _, name in ipairs({ "sigwait", "pthread_kill", "pthread_sigmask", "sigpending", "pause",
+                            "set_wakeup_fd", "pollfd", "setitimer", "waitpid" }) do
+      assert.is_function(signal[name], name)
+    end
+    -- the kernel's real-time numbers stay valid signals, named or not
+    assert.equal(65, signal.NSIG)
+    assert.equal(helpers.platform().SIGRTMAX, signal.valid_signals()[#signal.valid_signals()])
+  end)
+
   it("leaves names the platform lacks nil", function()
     assert.is_nil(signal.SIGEMT)
     assert.is_nil(signal.SIGINFO)
@@ -51,7 +74,9 @@ describe("values", function()
     local count = 0
     for name in out:gmatch("%S+") do
       count = count + 1
-      if P.names[name] or name == "SIGRTMIN" or name == "SIGRTMAX" then
+      if (name == "SIGRTMIN" or name == "SIGRTMAX") and helpers.PORTABLE then
+        assert.is_nil(signal[name], name)
+      elseif P.names[name] or name == "SIGRTMIN" or name == "SIGRTMAX" then
         assert.is_number(signal[name], name)
       else
         assert.equal("SIGCLD", name, "a name Python has and the C library not")
@@ -79,8 +104,14 @@ describe("values", function()
     assert.equal(6, S.SIGIOT)
     assert.equal("SIGCHLD", S[17])
     assert.equal("SIGIO", S[29])
-    assert.equal("SIGRTMIN", S[signal.SIGRTMIN])
-    assert.equal("SIGRTMAX", S[signal.SIGRTMAX])
+    local P = helpers.platform()
+    if helpers.PORTABLE then
+      assert.is_nil(S[P.SIGRTMIN])
+      assert.is_nil(S[P.SIGRTMAX])
+    else
+      assert.equal("SIGRTMIN", S[P.SIGRTMIN])
+      assert.equal("SIGRTMAX", S[P.SIGRTMAX])
+    end
     assert.is_nil(S[40])
     for name, value in pairs(S) do
       if type(name) == "string" then

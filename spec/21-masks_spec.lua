@@ -4,6 +4,7 @@
 
 local signal = require "signal"
 local helpers = require "helpers"
+local it_needs = helpers.it_needs(it, pending)
 
 teardown(helpers.cleanup)  -- the files of the processes it spawned
 
@@ -445,7 +446,7 @@ describe("Lua handlers", function()
     check(1)
   end)
 
-  it("run with the program's own mask from sleep, sigtimedwait and a blocked scope", function()
+  it_needs({ "sigtimedwait" }, "run with the program's own mask from sleep, sigtimedwait and a blocked scope", function()
     signal.signal(ALRM, record)
     signal.setitimer(REAL, 0.05)
     signal.sleep(0.2)

@@ -66,6 +66,7 @@ LUAMOD_API int luaopen_signal_core (lua_State *L) {
   lsig_open_hooks(L);
   lsig_open_names(L);
   lsig_open_notify(L);
+  lsig_open_platform(L);
   lsig_open_process(L);
   lsig_open_shutdown(L);
   lsig_open_spawn(L);

@@ -19,12 +19,13 @@
 **    never from another thread while that one runs it.
 ** 2. On any other thread the C handler counts the delivery and writes
 **    the wake-up bytes too, touches no Lua state, and wakes the Lua
-**    thread: it sends it the same signal, marked as a wake-up (queued
-**    with our tag, see iswake), which the Lua thread only arms for.
-**    One wake-up per signal is in flight at a time ('waking'). A
-**    wake-up that is lost (the thread exits, the real-time queue is
-**    full) loses no delivery: it waits in the counts for the Lua
-**    thread's next delivery or next call into the module.
+**    thread: it sends it the same signal as a wake-up, which the Lua
+**    thread only arms for (the platform's lsig_sendwake/lsig_takewake:
+**    Linux tags it, posix.c tells it apart by counting, see there).
+**    One wake-up per signal is in flight at a time. A wake-up that is
+**    lost (the thread exits, the real-time queue is full) loses no
+**    delivery: it waits in the counts for the Lua thread's next
+**    delivery or next call into the module.
 ** 3. Arming and the program's hook: before ours replaces a hook the
 **    program set, the hook is kept in a slot and put back the moment
 **    ours fires, so the program's hook survives every delivery.
@@ -45,6 +46,22 @@
 **    state clears 'owner_main', puts the dispositions back, and waits
 **    until 'active' is 0 before it frees or closes anything.
 **
+** The platform interface (lplatform.h) is all the shared files know of
+** the system beyond POSIX: lsig_follow (the calling thread becomes the
+** wake-ups' target), lsig_sendwake and lsig_takewake (wake-ups),
+** lsig_pipe (a non-blocking, close-on-exec pipe), lsig_timedsuspend (a
+** timed wait that unblocks the handled signals atomically), lsig_sigwait
+** and lsig_open_platform (the platform's own functions), lsig_newthread
+** and lsig_unfollow (posix.c: threads that end), and the
+** LSIG_HAVE_* macros that say which functions exist. linux.c queues
+** tagged wake-ups with rt_tgsigqueueinfo to the kernel's thread id,
+** waits with ppoll and the raw rt_sigtimedwait, uses pipe2 and adds the
+** pidfd functions, sigwaitinfo, sigtimedwait and SIGRTMIN/SIGRTMAX.
+** posix.c, for macOS, the BSDs and make PORTABLE=1, wakes with
+** pthread_kill and counts wake-ups per signal, waits in poll on a pipe
+** the C handler writes to, and has sigwait (number only), pipe + fcntl,
+** and no functions of its own. The Makefile compiles one of the two.
+**
 ** A host that moves a state to another OS thread must call into the
 ** module on the new thread (signal.check() will do) before it runs Lua
 ** code there, with the handled signals blocked in the old one: until
@@ -60,7 +77,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lua.h"
@@ -125,19 +141,12 @@ static _Atomic(lua_State *) running_co;
 static _Atomic(const void *) owner_registry;
 
 /* The Lua thread, as pthread_self() gives it (compared in the C
-** handler) and as the kernel's thread id (the target of wake-ups). */
+** handler; 0: none yet). The platform keeps the target of wake-ups. */
 static _Atomic(uintptr_t) lua_thread;
-static atomic_int lua_tid;
-static atomic_int lua_pid;
 
 static atomic_int hook_busy;
 static atomic_uint arm_gen;
 static atomic_int active;
-
-/* A bit per signal whose wake-up is on its way to the Lua thread; the
-** address of 'wake_tag' marks a wake-up's siginfo. */
-static _Atomic(uint64_t) waking;
-static const char wake_tag = 0;
 
 /* Only the main flow of the owner touches these. The owner's handler
 ** table is also kept under an integer reference, the fastest lookup. */
@@ -228,44 +237,8 @@ static int onluathread (void) {
 }
 
 
-/*
-** Sends the Lua thread a wake-up for signo, unless one is on its way
-** ('again': this one reached a thread that is no longer the Lua
-** thread, and goes on). A wake-up the kernel refuses is not retried.
-*/
-static void wake (int signo, int again) {
-  uint64_t bit = PENDING_BIT(signo);
-  siginfo_t si;
-  if ((atomic_fetch_or(&waking, bit) & bit) && !again) return;
-  memset(&si, 0, sizeof si);
-  si.si_signo = signo;
-  si.si_code = SI_QUEUE;
-  si.si_pid = atomic_load(&lua_pid);
-  si.si_uid = getuid();
-  si.si_value.sival_ptr = (void *)&wake_tag;
-  if (syscall(SYS_rt_tgsigqueueinfo, atomic_load(&lua_pid),
-              atomic_load(&lua_tid), signo, &si) != 0)
-    atomic_fetch_and(&waking, ~bit);
-}
-
-
-/*
-** A wake-up, rather than a delivery? Ours carry the tag. When the
-** kernel's queue is full it still delivers a standard signal but drops
-** its siginfo (SI_USER from pid 0): with a wake-up of that signal on
-** its way, that is taken for it, which at worst merges two deliveries
-** of a standard signal, as the kernel itself may.
-*/
-static int iswake (int signo, const siginfo_t *info) {
-  if (info->si_code == SI_QUEUE && info->si_value.sival_ptr == &wake_tag)
-    return info->si_pid == atomic_load(&lua_pid);
-  return info->si_code == SI_USER && info->si_pid == 0
-         && (atomic_load(&waking) & PENDING_BIT(signo));
-}
-
-
-/* Async-signal-safe: atomics, write(2), getuid, rt_tgsigqueueinfo and
-** lua_sethook only. */
+/* Async-signal-safe: atomics, write(2), lua_sethook and the platform's
+** wake-ups (lsig_takewake, lsig_sendwake) only. */
 static void on_signal (int signo, siginfo_t *info, void *context) {
   int saved_errno = errno;
   lua_State *main;
@@ -273,10 +246,9 @@ static void on_signal (int signo, siginfo_t *info, void *context) {
   atomic_fetch_add(&active, 1);
   main = atomic_load(&owner_main);
   if (main != NULL && signo > 0 && signo < LSIG_NSIG) {
-    int woken = iswake(signo, info);
+    int woken = lsig_takewake(info);
     if (onluathread()) {
-      if (woken) atomic_fetch_and(&waking, ~PENDING_BIT(signo));
-      else count(signo);
+      if (!woken) count(signo);
       if (!atomic_load(&hook_busy) && !atomic_load(&dispatching)) {
         lua_State *co = atomic_load(&running_co);
         atomic_fetch_add(&arm_gen, 1);
@@ -286,7 +258,7 @@ static void on_signal (int signo, siginfo_t *info, void *context) {
     }
     else {
       if (!woken) count(signo);
-      wake(signo, woken);
+      if (lsig_sendwake(signo)) count(signo);
     }
   }
   atomic_fetch_sub(&active, 1);
@@ -298,14 +270,6 @@ void lsig_deliver (int signo, siginfo_t *info, void *context) {
   on_signal(signo, info, context);
 }
 
-
-/* A wake-up that a sigwait took from the Lua thread: it is done with. */
-int lsig_takewake (const siginfo_t *info) {
-  int signo = info->si_signo;
-  if (signo <= 0 || signo >= LSIG_NSIG || !iswake(signo, info)) return 0;
-  atomic_fetch_and(&waking, ~PENDING_BIT(signo));
-  return 1;
-}
 
 /* }====================================================== */
 
@@ -418,10 +382,9 @@ int lsig_isowner (lua_State *L) {
 /* Makes the calling OS thread the Lua thread (cheap when it is). */
 static void followthread (void) {
   uintptr_t self = (uintptr_t)pthread_self();
-  if (atomic_load(&lua_thread) != self) {
-    atomic_store(&lua_tid, (int)syscall(SYS_gettid));
+  if (atomic_load(&lua_thread) != self || lsig_newthread()) {
+    lsig_follow(0);
     atomic_store(&lua_thread, self);
-    atomic_store(&waking, 0);  /* those sent to the old thread may be lost */
   }
 }
 
@@ -767,7 +730,7 @@ static void clearpending (void) {
     atomic_store(&sigstate[signo].pending, 0);
   atomic_store(&pending_mask, 0);
   atomic_store(&any_pending, 0);
-  atomic_store(&waking, 0);
+  atomic_store(&lua_thread, 0);  /* the next claim follows, afresh */
 }
 
 
@@ -802,6 +765,7 @@ static int sig_release (lua_State *L) {
     sched_yield();
   atomic_store(&running_co, NULL);
   lsig_closewakeup();
+  lsig_unfollow();
   for (i = 0; i < NSAVED; i++)
     atomic_store(&saved[i].thread, NULL);
   clearpending();
@@ -819,8 +783,7 @@ static int sig_release (lua_State *L) {
 ** is the forking one. */
 static void atfork_child (void) {
   clearpending();
-  atomic_store(&lua_pid, (int)getpid());
-  atomic_store(&lua_tid, (int)syscall(SYS_gettid));
+  lsig_follow(1);
   atomic_store(&lua_thread, (uintptr_t)pthread_self());
   lsig_forkwakeup();
 }
@@ -888,7 +851,6 @@ int lsig_claim (lua_State *L) {
   handlers_ref = ref;
   owner_sentinel = sentinel;
   runner = R;
-  atomic_store(&lua_pid, (int)getpid());
   followthread();
   lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
   atomic_store(&owner_main, lua_tothread(L, -1));

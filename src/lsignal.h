@@ -19,11 +19,14 @@
 /* What the module's files share stays out of the dynamic symbol table,
 ** as Lua keeps its own (LUAI_FUNC): only luaopen_signal_core is
 ** exported, and calls between the files need no PLT. */
-#if defined(__GNUC__) && defined(__ELF__)
+#if defined(__GNUC__) && (defined(__ELF__) || defined(__APPLE__))
 #define LSIG_FUNC __attribute__((visibility("hidden"))) extern
 #else
 #define LSIG_FUNC extern
 #endif
+
+#include "lplatform.h"
+
 
 /* What a disposition is, in the integers Python gives SIG_DFL and
 ** SIG_IGN, and a Lua handler. */
@@ -52,7 +55,6 @@ LSIG_FUNC void lsig_deliver (int signo, siginfo_t *info, void *context);
 LSIG_FUNC void lsig_dispatch (lua_State *L);
 LSIG_FUNC int lsig_haspending (void);
 LSIG_FUNC int lsig_inhandler (void);
-LSIG_FUNC int lsig_takewake (const siginfo_t *info);
 LSIG_FUNC lua_Hook lsig_programhook (lua_State *T, int *mask);
 LSIG_FUNC void lsig_armself (lua_State *T);
 LSIG_FUNC void lsig_disarm (lua_State *T);
@@ -81,6 +83,8 @@ LSIG_FUNC int lsig_sendstate (const struct sockaddr_un *sa, int salen,
 ** handler (counted as the module's own) */
 LSIG_FUNC void lsig_defaultaction (int signo);
 LSIG_FUNC void lsig_onshutdown (int signo, siginfo_t *info, void *context);
+/* process.c */
+LSIG_FUNC pid_t lsig_checkpid (lua_State *L, int arg);
 
 /* names.c */
 LSIG_FUNC int lsig_checksignal (lua_State *L, int arg);
@@ -104,6 +108,7 @@ LSIG_FUNC void lsig_open_handlers (lua_State *L);
 LSIG_FUNC void lsig_open_hooks (lua_State *L);
 LSIG_FUNC void lsig_open_names (lua_State *L);
 LSIG_FUNC void lsig_open_notify (lua_State *L);
+LSIG_FUNC void lsig_open_platform (lua_State *L);
 LSIG_FUNC void lsig_open_process (lua_State *L);
 LSIG_FUNC void lsig_open_shutdown (lua_State *L);
 LSIG_FUNC void lsig_open_spawn (lua_State *L);

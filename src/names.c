@@ -140,7 +140,7 @@ static const SigName signames[] = {
 
 static int findname (const char *name) {
   const SigName *n;
-#ifdef SIGRTMIN
+#if LSIG_HAVE_RTSIG
   if (strcmp(name, "SIGRTMIN") == 0) return SIGRTMIN;
   if (strcmp(name, "SIGRTMAX") == 0) return SIGRTMAX;
 #endif
@@ -301,7 +301,7 @@ static void pushsignals (lua_State *L) {
     }
     lua_pop(L, 1);
   }
-#ifdef SIGRTMIN
+#if LSIG_HAVE_RTSIG
   lsig_setinteger(L, "SIGRTMIN", SIGRTMIN);
   lsig_setinteger(L, "SIGRTMAX", SIGRTMAX);
   lua_pushliteral(L, "SIGRTMIN");
@@ -324,7 +324,7 @@ void lsig_open_names (lua_State *L) {
   luaL_setfuncs(L, names_funcs, 0);
   for (n = signames; n->name != NULL; n++)
     lsig_setinteger(L, n->name, n->number);
-#ifdef SIGRTMIN
+#if LSIG_HAVE_RTSIG
   lsig_setinteger(L, "SIGRTMIN", SIGRTMIN);
   lsig_setinteger(L, "SIGRTMAX", SIGRTMAX);
 #endif

@@ -24,6 +24,22 @@
 #include "lsignal.h"
 
 
+/* Linux's extras where the system has them: a socket closed on exec
+** from its creation (elsewhere it lives only for the length of one
+** call), and no SIGPIPE from sendto (a datagram sent to an address
+** raises none on the other systems). */
+#ifdef SOCK_CLOEXEC
+#define l_dgram (SOCK_DGRAM | SOCK_CLOEXEC)
+#else
+#define l_dgram SOCK_DGRAM
+#endif
+#ifdef MSG_NOSIGNAL
+#define l_nosignal MSG_NOSIGNAL
+#else
+#define l_nosignal 0
+#endif
+
+
 /*
 ** $NOTIFY_SOCKET as an address; returns 0 when it is unset or empty,
 ** -1 with errno set when it is not a unix socket this can reach (a
@@ -54,10 +70,10 @@ int lsig_notifyaddr (struct sockaddr_un *sa) {
 /* One datagram; async-signal-safe. 0 when sent, else an errno value. */
 int lsig_sendstate (const struct sockaddr_un *sa, int salen,
                     const char *state, size_t len) {
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int fd = socket(AF_UNIX, l_dgram, 0);
   int err = 0;
   if (fd < 0) return errno;
-  if (sendto(fd, state, len, MSG_NOSIGNAL, (const struct sockaddr *)sa,
+  if (sendto(fd, state, len, l_nosignal, (const struct sockaddr *)sa,
              (socklen_t)salen) < 0)
     err = errno;
   close(fd);

@@ -9,12 +9,9 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +26,12 @@ static pid_t checkpid (lua_State *L, int arg) {
   lua_Integer n = luaL_checkinteger(L, arg);
   luaL_argcheck(L, (lua_Integer)(pid_t)n == n, arg, "pid out of range");
   return (pid_t)n;
+}
+
+
+/* The same, for the platform's functions (pidfd_open). */
+pid_t lsig_checkpid (lua_State *L, int arg) {
+  return checkpid(L, arg);
 }
 
 
@@ -56,38 +59,11 @@ static int sig_getpid (lua_State *L) {
 ** Thread ids. pthread_kill takes a pthread_t, a pointer in glibc and
 ** musl: an id of a thread that has exited, or any number passed by
 ** mistake (a pid, 0), makes it read freed or unmapped memory and crash
-** the process. On Linux the ids are the kernel's own (gettid), and
-** tgkill checks them against this process: a wrong one is ESRCH,
-** never a crash. Elsewhere the pthread_t stands, as Python's does.
+** the process. On Linux the ids are therefore the kernel's own, which
+** the kernel checks (the platform's lsig_threadself/lsig_threadkill).
 */
-#if defined(SYS_gettid) && defined(SYS_tgkill)
-
-static lua_Integer threadself (void) {
-  return (lua_Integer)syscall(SYS_gettid);
-}
-
-/* 0 or an errno; an id no thread can have is ESRCH, as a gone one. */
-static int threadkill (lua_Integer id, int signo) {
-  if (id <= 0 || (lua_Integer)(pid_t)id != id) return ESRCH;
-  if (syscall(SYS_tgkill, getpid(), (pid_t)id, signo) != 0) return errno;
-  return 0;
-}
-
-#else
-
-static lua_Integer threadself (void) {
-  return (lua_Integer)pthread_self();
-}
-
-static int threadkill (lua_Integer id, int signo) {
-  return pthread_kill((pthread_t)id, signo);
-}
-
-#endif
-
-
 static int sig_pthread_self (lua_State *L) {
-  lua_pushinteger(L, threadself());
+  lua_pushinteger(L, lsig_threadself());
   return 1;
 }
 
@@ -98,47 +74,12 @@ static int sig_pthread_self (lua_State *L) {
 static int sig_pthread_kill (lua_State *L) {
   lua_Integer id = luaL_checkinteger(L, 1);
   int signo = lsig_checksignal0(L, 2);
-  int err = threadkill(id, signo);
+  int err = lsig_threadkill(id, signo);
   if (err != 0)
     return luaL_error(L, "pthread_kill: %s", strerror(err));
   lsig_dispatch(L);
   return 0;
 }
-
-
-#ifdef SYS_pidfd_open
-
-/* Flags as unsigned int, never truncated: 2^32 must not become 0. */
-static unsigned int checkflags (lua_State *L, int arg) {
-  lua_Integer n = luaL_optinteger(L, arg, 0);
-  luaL_argcheck(L, 0 <= n && n <= (lua_Integer)UINT_MAX, arg,
-                "invalid flags");
-  return (unsigned int)n;
-}
-
-
-static int sig_pidfd_open (lua_State *L) {
-  pid_t pid = checkpid(L, 1);
-  unsigned int flags = checkflags(L, 2);
-  long fd = syscall(SYS_pidfd_open, pid, flags);
-  if (fd < 0) return luaL_fileresult(L, 0, "pidfd_open");
-  lua_pushinteger(L, fd);
-  return 1;
-}
-
-
-static int sig_pidfd_send_signal (lua_State *L) {
-  lua_Integer fd = luaL_checkinteger(L, 1);
-  int signo = lsig_checksignal0(L, 2);
-  unsigned int flags = checkflags(L, 4);
-  luaL_argcheck(L, 0 <= fd && fd <= INT_MAX, 1, "invalid fd");
-  luaL_argcheck(L, lua_isnoneornil(L, 3), 3, "siginfo must be nil");
-  return luaL_fileresult(L,
-      syscall(SYS_pidfd_send_signal, (int)fd, signo, NULL, flags) == 0,
-      "pidfd_send_signal");
-}
-
-#endif
 
 
 /*
@@ -188,47 +129,18 @@ static int pushstatus (lua_State *L, pid_t pid, int status) {
 ** One thread waits at a time in the forwarding sense: a second waiter
 ** takes the forwarding over, and the first is woken by its own turn.
 */
-#if defined(SYS_pidfd_open) && defined(SYS_gettid) && defined(SYS_tgkill)
-
-static atomic_int waiter;  /* the waiting thread's id, 0 if none */
+static _Atomic(lua_Integer) waiter;  /* the waiting thread, 0 if none */
 
 static void setwaiter (int on) {
-  atomic_store(&waiter, on ? (int)threadself() : 0);
+  atomic_store(&waiter, on ? lsig_threadself() : 0);
 }
 
 /* In the catcher: sends the SIGCHLD on to the waiting thread. */
 static void forwardchild (int signo) {
-  int w = atomic_load(&waiter);
-  if (w != 0 && w != (int)threadself())
-    syscall(SYS_tgkill, getpid(), w, signo);
+  lua_Integer w = atomic_load(&waiter);
+  if (w != 0 && w != lsig_threadself())
+    lsig_threadkill(w, signo);
 }
-
-static int openchild (pid_t pid) {
-  long fd = pid > 0 ? syscall(SYS_pidfd_open, pid, 0) : -1;
-  return fd >= 0 ? (int)fd : -1;
-}
-
-/* Waits with 'mask' until a handler runs or 'fd' (if any) is readable. */
-static void suspend (const sigset_t *mask, int fd) {
-  if (fd >= 0) {
-    struct pollfd pfd;
-    pfd.fd = fd;
-    pfd.events = POLLIN;
-    pfd.revents = 0;
-    ppoll(&pfd, 1, NULL, mask);
-  }
-  else
-    sigsuspend(mask);
-}
-
-#else
-
-#define setwaiter(on)  ((void)(on))
-#define forwardchild(signo)  ((void)(signo))
-#define openchild(pid)  ((void)(pid), -1)
-#define suspend(mask, fd)  ((void)(fd), sigsuspend(mask))
-
-#endif
 
 
 static void catchchild (int signo) {
@@ -259,7 +171,7 @@ static int waitchild (const sigset_t *old, pid_t pid, int options,
   if (sigaction(SIGCHLD, NULL, &prev) != 0) return 0;
   if (prev.sa_handler == SIG_IGN && !(prev.sa_flags & SA_SIGINFO))
     return 0;
-  fd = openchild(pid);
+  fd = lsig_openchild(pid);
   if (prev.sa_handler == SIG_DFL && !(prev.sa_flags & SA_SIGINFO)) {
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = catchchild;
@@ -275,7 +187,7 @@ static int waitchild (const sigset_t *old, pid_t pid, int options,
   *r = waitpid(pid, status, options | WNOHANG);
   err = errno;  /* the caller reads waitpid's */
   if (*r == 0 && !lsig_haspending())
-    suspend(old, fd);
+    lsig_childsuspend(old, fd);
   if (caught) {
     setwaiter(0);
     sigaction(SIGCHLD, &prev, NULL);
@@ -346,10 +258,6 @@ static const luaL_Reg process_funcs[] = {
   {"getpid", sig_getpid},
   {"kill", sig_kill},
   {"killpg", sig_killpg},
-#ifdef SYS_pidfd_open
-  {"pidfd_open", sig_pidfd_open},
-  {"pidfd_send_signal", sig_pidfd_send_signal},
-#endif
   {"pthread_kill", sig_pthread_kill},
   {"pthread_self", sig_pthread_self},
   {"waitpid", sig_waitpid},

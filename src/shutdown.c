@@ -27,7 +27,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -198,7 +197,7 @@ static void *gracethread (void *arg) {
 static int startgrace (Token *t) {
   int fds[2], err;
   sigset_t all, old;
-  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return errno;
+  if (lsig_pipe(fds) != 0) return errno;
   t->rfd = fds[0];
   t->wfd = fds[1];
   sigfillset(&all);

@@ -361,6 +361,8 @@ static int sig_spawn (lua_State *L) {
     err = addstream(&fa, &streams[i], i);
 #ifdef l_addchdir
   if (err == 0 && cwd != NULL) err = l_addchdir(&fa, cwd);
+#else
+  (void)cwd;  /* refused above */
 #endif
   if (err == 0)
     err = spawnwith(&pid, argv, envp, &fa, &attr, &ignore);

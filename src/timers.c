@@ -67,7 +67,7 @@ static struct timeval checktime (lua_State *L, int arg) {
     usec -= 1000000;
   }
   tv.tv_sec = (time_t)whole;
-  tv.tv_usec = usec;
+  tv.tv_usec = (suseconds_t)usec;  /* below 10^6: fits macOS's int too */
   return tv;
 }
 

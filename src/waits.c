@@ -9,12 +9,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,10 +47,8 @@ int lsig_wait (double timeout) {
   if (!lsig_haspending()) {
     if (timeout < 0)
       sigsuspend(&old);
-    else {
-      struct timespec ts = lsig_timespec(timeout);
-      ppoll(NULL, 0, &ts, &old);
-    }
+    else
+      lsig_timedsuspend(&old, timeout);
   }
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   return lsig_haspending();
@@ -100,6 +96,8 @@ static int sig_sigpending (lua_State *L) {
 }
 
 
+#if LSIG_HAVE_SIGWAITINFO
+
 static int pushsiginfo (lua_State *L, const siginfo_t *info) {
   lua_createtable(L, 0, 7);
   lsig_setinteger(L, "si_signo", info->si_signo);
@@ -112,22 +110,13 @@ static int pushsiginfo (lua_State *L, const siginfo_t *info) {
   return 1;
 }
 
+#endif
+
 
 double lsig_monotonic (void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-
-/*
-** The system call, not the C library's sigtimedwait/sigwaitinfo: musl's
-** wrappers retry on EINTR themselves, so a handler would never run
-** during the wait and each retry would start the timeout anew.
-*/
-static int rawwait (const sigset_t *set, siginfo_t *info,
-                    const struct timespec *ts) {
-  return (int)syscall(SYS_rt_sigtimedwait, set, info, ts, _NSIG / 8);
 }
 
 
@@ -144,11 +133,11 @@ static int waitinfo (lua_State *L, const sigset_t *set, double timeout,
   for (;;) {
     int signo;
     if (timeout < 0)
-      signo = rawwait(set, info, NULL);
+      signo = lsig_sigwait(set, info, NULL);
     else {
       double left = deadline - lsig_monotonic();
       struct timespec ts = lsig_timespec(left > 0 ? left : 0);
-      signo = rawwait(set, info, &ts);
+      signo = lsig_sigwait(set, info, &ts);
     }
     if (signo > 0 && !lsig_takewake(info))
       return 1;
@@ -170,6 +159,8 @@ static int sig_sigwait (lua_State *L) {
   return 1;
 }
 
+
+#if LSIG_HAVE_SIGWAITINFO
 
 static int sig_sigwaitinfo (lua_State *L) {
   sigset_t set;
@@ -194,6 +185,8 @@ static int sig_sigtimedwait (lua_State *L) {
   }
   return pushsiginfo(L, &info);
 }
+
+#endif
 
 
 /*
@@ -302,9 +295,13 @@ static const luaL_Reg waits_funcs[] = {
   {"pause", sig_pause},
   {"pthread_sigmask", sig_pthread_sigmask},
   {"sigpending", sig_sigpending},
+#if LSIG_HAVE_SIGWAITINFO
   {"sigtimedwait", sig_sigtimedwait},
+#endif
   {"sigwait", sig_sigwait},
+#if LSIG_HAVE_SIGWAITINFO
   {"sigwaitinfo", sig_sigwaitinfo},
+#endif
   {NULL, NULL}
 };
 

@@ -78,7 +78,7 @@ void lsig_forkwakeup (void) {
     int fds[2];
     close(atomic_load(&poll_wfd));
     close(poll_rfd);
-    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == 0) {
+    if (lsig_pipe(fds) == 0) {
       poll_rfd = fds[0];
       atomic_store(&poll_wfd, fds[1]);
     }
@@ -132,7 +132,7 @@ static int sig_set_wakeup_fd (lua_State *L) {
 static int sig_pollfd (lua_State *L) {
   if (poll_rfd < 0) {
     int fds[2], fresh = lsig_claim(L);
-    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+    if (lsig_pipe(fds) != 0) {
       int e = errno;
       if (fresh) lsig_unclaim(L);
       return luaL_error(L, "pollfd: %s", strerror(e));

