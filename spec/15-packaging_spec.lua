@@ -123,8 +123,10 @@ describe("packaging", function()
       :format(work, config, V, dir and "--lua-dir=" .. dir or "", tree))
     assert.is_true(ok, out)
     assert.is_nil(out:find("Nothing to be done", 1, true), out)
-    -- every C file compiled again, each with LuaRocks' flags
-    local sources = helpers.sh(("ls %s/src/*.c | wc -l"):format(work)):match("%d+")
+    -- every C file compiled again, each with LuaRocks' flags: all but
+    -- the other platform's file (a rock on Linux builds linux.c, not
+    -- the portable core posix.c)
+    local sources = helpers.sh(("ls %s/src/*.c | grep -vc '/posix[.]c$'"):format(work)):match("%d+")
     local compiled = 0
     for line in out:gmatch("[^\n]+") do
       if line:find(" -c -o build/rock/obj/", 1, true) then
