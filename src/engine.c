@@ -590,8 +590,10 @@ static void sig_hook (lua_State *L, lua_Debug *ar) {
   int forward_event = unhook(L, &user) && user.hook != NULL
                       && (user.mask & eventmask(ar->event, user.mask));
   lsig_dispatch(L);
-  if (forward_event && lua_gethook(L) == user.hook)
-    user.hook(L, ar);
+  if (forward_event) {  /* unless a handler changed the hook: a delivery */
+    int mask;          /* meanwhile may have armed ours over it again */
+    if (lsig_programhook(L, &mask) == user.hook) user.hook(L, ar);
+  }
 }
 
 /* }====================================================== */
