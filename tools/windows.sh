@@ -16,8 +16,8 @@ set -e
 cd "$(dirname "$0")/.."
 
 OUT=${WINDOWS_BUILD:-build-windows}
-LUA_TAR=${LUA_TAR:-../shared/lua-releases/lua-5.4.8.tar.gz}
-[ -r "$LUA_TAR" ] || LUA_TAR=/work/shared/lua-releases/lua-5.4.8.tar.gz
+# Lua's sources as for make test-matrix (LUA_SOURCES, tools/matrix.sh).
+LUA_TAR=${LUA_SOURCES:-../shared/lua-releases}/lua-5.4.8.tar.gz
 CC=${MINGW_CC:-x86_64-w64-mingw32-gcc}
 WINE=${WINE:-$(command -v wine64 || echo /usr/lib/wine/wine64)}
 # The Makefile's strict warnings (-Wpedantic aside for Lua's own
@@ -64,6 +64,7 @@ prefix() {
 
 case "${1:-build}" in
   build)
+    [ -r "$LUA_TAR" ] || { echo "windows: $LUA_TAR not found (set LUA_SOURCES)" >&2; exit 1; }
     command -v "$CC" >/dev/null || { echo "windows: $CC not found (sh tools/deps.sh windows)" >&2; exit 1; }
     mkdir -p "$OUT"
     build_lua
