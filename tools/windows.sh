@@ -87,6 +87,10 @@ case "${1:-build}" in
     "$(dirname "$WINE")/wineserver" -k 2>/dev/null || true
     [ -f "$report" ] || { echo "windows: no report; console output:" >&2; cat "$OUT/console.txt" >&2; exit 1; }
     cat "$report"
+    if ! tail -n 1 "$report" | grep -q ' passed, '; then
+      echo "windows: the runner ended before its report was complete (a case ended the process)" >&2
+      exit 1
+    fi
     tail -n 1 "$report" | grep -q ' 0 failed' || exit 1
     ;;
   *) echo "usage: tools/windows.sh build|test" >&2; exit 2 ;;

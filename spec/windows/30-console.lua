@@ -23,6 +23,8 @@ t.test("Ctrl-C sent to its own console runs the handler in a long Lua loop", fun
     n = n + 1
     where = s
   end)
+  signal.check()  -- nothing left from an earlier test
+  n = 0
   assert(ctrl_c())
   assert(t.spin(function() return n > 0 end, 5), "no handler call within 5 s")
   t.eq(where, signal.SIGINT, "signum")
@@ -38,6 +40,8 @@ end)
 t.test("Ctrl-C runs the handler inside a coroutine's long loop", function()
   local n = 0
   signal.signal("SIGINT", function() n = n + 1 end)
+  signal.check()  -- nothing left from an earlier test
+  n = 0
   local co = coroutine.wrap(function()
     assert(ctrl_c())
     return t.spin(function() return n > 0 end, 5)
