@@ -7,11 +7,9 @@
 #   tools/windows.sh test    spec/windows/*.lua under wine64, headless,
 #                            in a private WINEPREFIX under build-windows/
 #
-# The module's Windows files are src/win/*.c plus the portable
-# src/hooks.c and src/coroutines.c. Those two include "lsignal.h", the
-# POSIX interface; src/win/lsigwin.h takes its place: it is included
-# first (-include) and defines the same include guard, so the POSIX
-# header's body is skipped. No shared file needs a Windows #ifdef.
+# The module's Windows files are src/win/*.c; src/win/shared_win.c
+# compiles the portable src/hooks.c and src/coroutines.c into it. No
+# shared file needs a Windows #ifdef.
 set -e
 cd "$(dirname "$0")/.."
 
@@ -42,11 +40,11 @@ build_lua() {
 build_module() {
   mkdir -p "$OUT/obj" "$OUT/signal"
   objs=
-  for f in src/win/*.c src/hooks.c src/coroutines.c; do
+  for f in src/win/*.c; do
     o=$OUT/obj/$(basename "$f" .c).o
     # shellcheck disable=SC2086
     $CC -std=c11 $WARNINGS $CFLAGS -DLUA_BUILD_AS_DLL \
-      -include src/win/lsigwin.h -I"$OUT/lua-5.4.8" -c -o "$o" "$f"
+      -I"$OUT/lua-5.4.8" -c -o "$o" "$f"
     objs="$objs $o"
   done
   # shellcheck disable=SC2086

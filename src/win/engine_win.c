@@ -371,10 +371,22 @@ static void clearbit (int signo) {
 }
 
 
+/* The lowest bit set in a mask that is not 0 (22 bits: a loop will do,
+** and every compiler takes it). */
+static int lowest (uint32_t mask) {
+  int signo = 1;
+  while (!(mask & 1)) {
+    mask >>= 1;
+    signo++;
+  }
+  return signo;
+}
+
+
 static int takepending (void) {
   uint32_t mask;
   while ((mask = atomic_load(&pending_mask)) != 0) {
-    int signo = __builtin_ctz(mask) + 1;
+    int signo = lowest(mask);
     unsigned n = atomic_load(&pending[signo]);
     if (n == 0)
       clearbit(signo);

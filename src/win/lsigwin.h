@@ -1,11 +1,10 @@
 /*
 ** Internal interface of the Windows build of the signal module: the
 ** peer of src/lsignal.h, whose POSIX types (sigset_t, siginfo_t,
-** struct sigaction) Windows lacks. It defines the same include guard
-** and the build includes it first (tools/windows.sh, -include), so the
-** portable files shared with the POSIX build (hooks.c, coroutines.c)
-** compile unchanged against it: the names they use have the same
-** meaning here.
+** struct sigaction) Windows lacks. It defines the same include guard,
+** so the portable files shared with the POSIX build (hooks.c,
+** coroutines.c), compiled after it (shared_win.c), compile unchanged
+** against it: the names they use have the same meaning here.
 */
 
 #ifndef lsignal_h
