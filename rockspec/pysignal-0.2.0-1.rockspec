@@ -17,7 +17,7 @@ description = {
   license = "MIT",
   labels = { "signal", "posix", "linux" },
 }
-supported_platforms = { "linux" }
+supported_platforms = { "linux", "windows" }
 dependencies = { "lua >= 5.4, < 5.6" }
 -- The Makefile builds the module (with its warnings and every C file
 -- of src/) and installs it where LuaRocks says. Its target "rock"
@@ -37,5 +37,24 @@ build = {
     BUILD = "build/rock",
     LUADIR = "$(LUADIR)",
     LIBDIR = "$(LIBDIR)",
+  },
+  -- Windows (MinGW or MSVC): the files of src/win/ with LuaRocks' own
+  -- compiler and flags; see the README's install section for Windows.
+  platforms = {
+    windows = {
+      type = "builtin",
+      modules = {
+        signal = "lua/signal.lua",
+        ["signal.core"] = {
+          sources = {
+            "src/win/core_win.c", "src/win/engine_win.c",
+            "src/win/handlers_win.c", "src/win/names_win.c",
+            "src/win/process_win.c", "src/win/shared_win.c",
+            "src/win/wakeup_win.c",
+          },
+          libraries = { "ws2_32" },
+        },
+      },
+    },
   },
 }

@@ -120,6 +120,20 @@ t.test("a second process sends Ctrl-C to its child's console", function()
   settle()
 end)
 
+t.test("under lua.exe's own SIGINT handler, Ctrl-C ends sleep with 'interrupted!'", function()
+  local start = t.now()
+  -- (cmd.exe, between this process and lua.exe, gets the Ctrl-C too
+  -- and passes on 0 as the status: only the output is checked)
+  local out = t.run([[
+    local signal = require "signal"
+    signal.kill(0, signal.CTRL_C_EVENT)
+    signal.sleep(10)
+    print("not reached")]])
+  assert(out:find("interrupted!", 1, true), out)
+  assert(not out:find("not reached", 1, true), out)
+  assert(t.now() - start < 8, "the sleep was not cut short")
+end)
+
 t.test("a Lua handler keeps Ctrl-C from ending the process; SIG_IGN too", function()
   local out, status = t.run([[
     local signal = require "signal"
