@@ -563,13 +563,31 @@ lsig_CrtHandler lsig_getaction (int signo) {
 }
 
 
+/*
+** The handlers stay with the runtime and Windows after the owner
+** closes (a console handler is never removed), so the DLL that holds
+** them must never be unloaded, as SPEC 5.16 asks: it is pinned, by the
+** address of one of its objects, the first time one is installed.
+*/
+static void pin (void) {
+  static int pinned = 0;
+  HMODULE self;
+  if (!pinned)
+    pinned = GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS
+                                | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                                (LPCSTR)&lsig_handlers_key, &self) != 0;
+}
+
+
 /* Installs h in the runtime, keeping the first disposition to put
 ** back; console events follow 'handled'. */
 int lsig_putaction (int signo, lsig_CrtHandler h) {
   static int console = 0;
   lsig_CrtHandler old;
-  if (h == on_crt)
+  if (h == on_crt) {
+    pin();
     atomic_fetch_or(&handled, PENDING_BIT(signo));
+  }
   old = signal(signo, h);
   if (old == SIG_ERR) {
     if (h == on_crt) atomic_fetch_and(&handled, ~PENDING_BIT(signo));
