@@ -23,6 +23,8 @@ WINE=${WINE:-$(command -v wine64 || echo /usr/lib/wine/wine64)}
 WARNINGS="-Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes \
   -Wstrict-prototypes -Wconversion -Wno-sign-conversion"
 CFLAGS=${CFLAGS:--O2}
+# The module and the hosts: a warning is an error, as make werror.
+WERROR=-Werror
 
 build_lua() {
   src=$OUT/lua-5.4.8
@@ -43,7 +45,7 @@ build_module() {
   for f in src/win/*.c; do
     o=$OUT/obj/$(basename "$f" .c).o
     # shellcheck disable=SC2086
-    $CC -std=c11 $WARNINGS $CFLAGS -DLUA_BUILD_AS_DLL \
+    $CC -std=c11 $WARNINGS $WERROR $CFLAGS -DLUA_BUILD_AS_DLL \
       -I"$OUT/lua-5.4.8" -c -o "$o" "$f"
     objs="$objs $o"
   done
@@ -53,7 +55,7 @@ build_module() {
   # the specs' C hosts, linked against lua54.dll
   for f in spec/windows/hosts/*.c; do
     # shellcheck disable=SC2086
-    $CC -std=c11 $WARNINGS $CFLAGS -DLUA_BUILD_AS_DLL -I"$OUT/lua-5.4.8" \
+    $CC -std=c11 $WARNINGS $WERROR $CFLAGS -DLUA_BUILD_AS_DLL -I"$OUT/lua-5.4.8" \
       -o "$OUT/host_$(basename "$f" .c).exe" "$f" "$OUT/liblua54.dll.a"
   done
 }

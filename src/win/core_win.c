@@ -14,9 +14,14 @@
 #include "lsigwin.h"
 
 
-LUAMOD_API int luaopen_signal_core (lua_State *L);
+/* A DLL exports what it marks, and with LUA_BUILD_AS_DLL, LUAMOD_API
+** marks an import (Lua's own libraries are inside lua54.dll): the
+** module's one export is marked here, and nothing else is exported. */
+#define LSIG_EXPORT __declspec(dllexport)
 
-LUAMOD_API int luaopen_signal_core (lua_State *L) {
+LSIG_EXPORT int luaopen_signal_core (lua_State *L);
+
+LSIG_EXPORT int luaopen_signal_core (lua_State *L) {
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key) == LUA_TNIL) {
     lua_newtable(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
