@@ -43,12 +43,15 @@
 ** as written: the main flow's 'hook_busy' and 'dispatching' say when
 ** arming must wait, and they are read while the thread cannot change
 ** them. 'arm_lock' lets one arming at a time go on (a handler on the
-** Lua thread, or one suspender): a handler that finds it taken only
-** counts, since the one holding it arms after that count or the main
-** flow looks at 'any_pending' when it is done. Nothing between
-** SuspendThread and ResumeThread takes a lock (no allocation, no I/O:
-** the wake-up byte is sent before), so the suspended thread cannot
-** hold one the armer waits for.
+** Lua thread, or one suspender), and every delivery arms after its
+** count: a handler that finds the lock taken waits for it (skipping
+** would lose promptness when the holder's hook had already fired and
+** dispatched before this count). The wait is short and cannot
+** deadlock: the holder is running (a suspender suspends only after it
+** holds the lock, and only the Lua thread, which then holds nothing),
+** and nothing between SuspendThread and ResumeThread takes another
+** lock (no allocation, no I/O: the wake-up byte is sent before), so
+** the suspended thread cannot hold one the armer needs.
 **
 ** Handlers run on the runner, a thread of the owning state, at an
 ** instruction boundary of the Lua thread, one call per delivery,
@@ -186,11 +189,18 @@ static void armall (lua_State *main) {
 
 /* Arms from another thread, with the Lua thread stopped (see the
 ** design note). */
+static void lock (void) {
+  while (atomic_exchange(&arm_lock, 1))
+    SwitchToThread();
+}
+
+
 static void armremote (lua_State *main) {
-  HANDLE t = atomic_load(&lua_thread);
+  HANDLE t;
   CONTEXT ctx;
-  if (t == NULL || atomic_exchange(&arm_lock, 1)) return;
-  if (SuspendThread(t) != (DWORD)-1) {
+  lock();
+  t = atomic_load(&lua_thread);  /* under the lock: followthread */
+  if (t != NULL && SuspendThread(t) != (DWORD)-1) {
     memset(&ctx, 0, sizeof ctx);
     ctx.ContextFlags = CONTEXT_CONTROL;
     if (GetThreadContext(t, &ctx))  /* the thread has stopped */
@@ -212,10 +222,9 @@ static void deliver (int signo) {
     lsig_notify(signo);
     SetEvent(wake_event);
     if (GetCurrentThreadId() == atomic_load(&lua_thread_id)) {
-      if (!atomic_exchange(&arm_lock, 1)) {
-        armall(main);
-        atomic_store(&arm_lock, 0);
-      }
+      lock();
+      armall(main);
+      atomic_store(&arm_lock, 0);
     }
     else
       armremote(main);
@@ -355,8 +364,7 @@ static void followthread (void) {
                        THREAD_SUSPEND_RESUME | THREAD_GET_CONTEXT,
                        FALSE, 0))
     h = NULL;  /* deliveries from other threads wait, counted */
-  while (atomic_exchange(&arm_lock, 1))  /* no armer uses the old one */
-    SwitchToThread();
+  lock();  /* no armer uses the old one */
   old = atomic_exchange(&lua_thread, h);
   atomic_store(&lua_thread_id, self);
   atomic_store(&arm_lock, 0);
