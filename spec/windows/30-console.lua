@@ -99,6 +99,56 @@ t.test("sleep goes on for the time left after a handler ran (PEP 475)", function
   settle()
 end)
 
+-- A host (spec/windows/hosts/storm.c) counts the events that reach
+-- it, since Wine drops some of a storm; the Lua handler must run once
+-- for each of those, never nested, while Lua code runs in the main
+-- thread and in a coroutine.
+t.test("a storm of Ctrl-C: one handler call per event that arrived", function()
+  local host = t.lua:gsub("lua%.exe$", "host_storm.exe")
+  local path = t.script([[
+    local signal = require "signal"
+    local n, depth, max = 0, 0, 0
+    signal.signal("SIGINT", function()
+      depth = depth + 1
+      max = math.max(max, depth)
+      n = n + 1
+      depth = depth - 1
+    end)
+    assert(startcount())
+    local co = coroutine.wrap(function()
+      while true do
+        local x = 0
+        for i = 1, 1000 do x = x + i end
+        coroutine.yield(x)
+      end
+    end)
+    for _ = 1, 200 do
+      assert(signal.kill(0, signal.CTRL_C_EVENT))
+      co()
+    end
+    -- until the events stop coming and every one has run its handler
+    local last, still = -1, 0
+    local start = os.clock()
+    while still < 50 and os.clock() - start < 20 do
+      co()
+      if n == rawcount() and n == last then still = still + 1 else still = 0 end
+      last = n
+      local t0 = os.clock()
+      while os.clock() - t0 < 0.01 do end
+    end
+    print(rawcount(), n, max)]])
+  local p = assert(io.popen(('""%s" "%s" 2>&1"'):format(host, path), "r"))
+  local out = p:read("a")
+  p:close()
+  local arrived, calls, max = out:match("^(%d+)\t(%d+)\t(%d+)\n$")
+  assert(arrived, "host's output: " .. out)
+  assert(tonumber(arrived) > 0, "no event arrived")
+  t.eq(calls, arrived, "handler calls (events that arrived: " .. arrived .. " of 200)")
+  t.eq(max, "1", "depth")
+  t.note(arrived .. " of 200 events arrived, " .. calls .. " handler calls")
+  settle()
+end)
+
 t.test("a second process sends Ctrl-C to its child's console", function()
   local p = io.popen(t.child([[
     local signal = require "signal"

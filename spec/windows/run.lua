@@ -22,7 +22,10 @@ local t = {}
 local passed, failed, skipped = 0, 0, 0
 local current_file
 
+local notes = {}
+
 function t.test(name, fn)
+  notes = {}
   local ok, err = xpcall(fn, debug.traceback)
   if ok then
     passed = passed + 1
@@ -31,6 +34,7 @@ function t.test(name, fn)
     failed = failed + 1
     say("FAIL  " .. current_file .. ": " .. name .. "\n      " .. tostring(err):gsub("\n", "\n      "))
   end
+  for _, text in ipairs(notes) do say("      note: " .. text) end
 end
 
 function t.skip(name, reason)
@@ -60,17 +64,27 @@ t.now = os.clock
 t.lua = (os.getenv("SPEC_LUA") or "lua.exe"):gsub("/", "\\")
 
 local tmpn = 0
--- Writes a child's Lua code to a file and returns the command that
--- runs it, for io.popen or os.execute, with what 'redirect' says
--- (cmd.exe's syntax). cmd.exe drops the first and the last quote of a
--- command line that starts with one: the whole is quoted once more.
-function t.child(code, redirect)
+-- Writes Lua code to a file of its own and returns its path.
+function t.script(code)
   tmpn = tmpn + 1
   local path = ("%s\\spec-child-%d-%d.lua"):format(os.getenv("TEMP") or ".", os.time(), tmpn)
   local f = assert(io.open(path, "w"))
   f:write(code)
   f:close()
-  return ('""%s" "%s" %s"'):format(t.lua, path, redirect or "")
+  return path
+end
+
+-- The command that runs a child's Lua code, for io.popen or
+-- os.execute, with what 'redirect' says (cmd.exe's syntax). cmd.exe
+-- drops the first and the last quote of a command line that starts
+-- with one: the whole is quoted once more.
+function t.child(code, redirect)
+  return ('""%s" "%s" %s"'):format(t.lua, t.script(code), redirect or "")
+end
+
+-- A line in the report under the current case, for what it measured.
+function t.note(text)
+  notes[#notes + 1] = text
 end
 
 -- Runs a child to its end: its output and exit status.
