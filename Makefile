@@ -198,6 +198,18 @@ rock:
 	rm -rf $(BUILD)
 	$(MAKE) module
 
+# The Windows build (Python's Windows surface, src/win/), cross-compiled
+# with mingw-w64 into build-windows/ with Lua 5.4.8 as lua54.dll and
+# lua.exe, and its specs (spec/windows/) run by lua.exe under Wine,
+# headless: see tools/windows.sh.
+.PHONY: windows test-windows
+windows:
+	sh tools/deps.sh windows
+	sh tools/windows.sh build
+
+test-windows: windows
+	sh tools/windows.sh test
+
 # Checks and tools, each in its own script.
 .PHONY: deps lint doc demo bench bench-quick
 deps:

@@ -120,11 +120,11 @@ signal.Handlers = { SIG_DFL = core.SIG_DFL, SIG_IGN = core.SIG_IGN }
 -- @field SIG_UNBLOCK remove from the mask
 -- @field SIG_SETMASK replace the mask
 -- @table Sigmasks
-signal.Sigmasks = {
+signal.Sigmasks = core.SIG_BLOCK and {  -- nil on Windows: no masks
   SIG_BLOCK = core.SIG_BLOCK,
   SIG_UNBLOCK = core.SIG_UNBLOCK,
   SIG_SETMASK = core.SIG_SETMASK,
-}
+} or nil
 
 --- Signal numbers.
 -- Every signal the platform defines, as an integer field; a name the
@@ -726,6 +726,11 @@ local function die_by_sigint(message)
   io.stdout:flush()
   io.stderr:write(progname(), ": ", message, "\n")
   io.stderr:flush()
+  if not core.pthread_sigmask then
+    -- Windows: the status a Ctrl-C leaves there, as Python's
+    -- (STATUS_CONTROL_C_EXIT; the C runtime's raise would exit with 3)
+    os.exit(0xC000013A)
+  end
   core.signal(core.SIGINT, core.SIG_DFL)
   core.pthread_sigmask(core.SIG_UNBLOCK, { core.SIGINT })
   core.raise_signal(core.SIGINT)
@@ -946,6 +951,9 @@ function signal.shutdown(sigs)
   end
   local guard = shutdown(sigs, grace)
   return setmetatable({ fd = core.pollfd(), guard = guard }, token)
+end
+if not shutdown then
+  signal.shutdown = nil  -- Windows has no shutdown
 end
 
 -- Stock Lua keeps debug hooks per coroutine, so the core must know

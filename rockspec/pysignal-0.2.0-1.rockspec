@@ -19,7 +19,8 @@ description = {
 }
 -- The Makefile picks the platform file by uname (src/linux.c, or the
 -- portable core src/posix.c); what a platform lacks is nil (README).
-supported_platforms = { "linux", "macosx", "freebsd", "openbsd", "netbsd" }
+-- Windows builds the files of src/win/ (see platforms below).
+supported_platforms = { "linux", "macosx", "freebsd", "openbsd", "netbsd", "windows" }
 dependencies = { "lua >= 5.4, < 5.6" }
 -- The Makefile builds the module (with its warnings and every C file
 -- of src/) and installs it where LuaRocks says. Its target "rock"
@@ -43,6 +44,8 @@ build = {
   -- No -lrt anywhere (only -pthread). On macOS a module is a bundle whose
   -- Lua symbols the interpreter provides; the BSDs link a shared object
   -- (LuaRocks runs GNU make there as gmake).
+  -- Windows (MinGW or MSVC): the files of src/win/ with LuaRocks' own
+  -- compiler and flags; see the README's install section for Windows.
   platforms = {
     macosx = {
       build_variables = {
@@ -52,6 +55,21 @@ build = {
     bsd = {
       build_variables = {
         LIBFLAG = "-shared",
+      },
+    },
+    windows = {
+      type = "builtin",
+      modules = {
+        signal = "lua/signal.lua",
+        ["signal.core"] = {
+          sources = {
+            "src/win/core_win.c", "src/win/engine_win.c",
+            "src/win/handlers_win.c", "src/win/names_win.c",
+            "src/win/process_win.c", "src/win/shared_win.c",
+            "src/win/wakeup_win.c",
+          },
+          libraries = { "ws2_32" },
+        },
       },
     },
   },

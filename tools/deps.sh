@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a task needs when they are missing.
-#   tools/deps.sh build|test|valgrind|bench|demo|doc|lint|matrix|cross
+#   tools/deps.sh build|test|valgrind|bench|demo|doc|lint|matrix|cross|windows
 # It says which packages it installs and why before it runs apt-get
 # (through sudo when not root). On a machine without apt-get it only
 # says what is missing.
@@ -30,6 +30,7 @@ case "$1" in
   doc) want="$want lua-ldoc lua-markdown" ;;
   lint) want="$want lua-check" ;;
   matrix) want="$want lua-busted lua-socket luarocks python3 musl-tools" ;;
+  windows) want="gcc-mingw-w64-x86-64 wine64 bsdutils make" ;;
 esac
 
 # What each package is for, said before anything is installed.
@@ -48,6 +49,9 @@ why() {
     lua-ldoc|lua-markdown) echo "LDoc, for make doc" ;;
     lua-check) echo "luacheck, for make lint" ;;
     musl-tools) echo "musl-gcc, for the musl build of make test-matrix" ;;
+    gcc-mingw-w64-x86-64) echo "mingw-w64, to cross-build the Windows module (make windows)" ;;
+    wine64) echo "Wine, to run the Windows specs (make test-windows)" ;;
+    bsdutils) echo "script(1): the Windows specs run under a pseudo-terminal" ;;
     *) echo "needed by '$task'" ;;
   esac
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Checks that README.md documents everything the module exports:
-#   * every name in every luaL_Reg table of src/*.c must appear in the
+#   * every name in every luaL_Reg table of src/*.c and src/win/*.c
+#     (the Windows build) must appear in the
 #     README as a call, name( — metamethods (__close, ...) and the
 #     internal coroutines/wraphooks (they replace coroutine.resume/wrap
 #     and debug.sethook/gethook) aside;
@@ -22,12 +23,12 @@ functions=$(awk '
   inreg && /^[ \t]*}[ \t]*;/ { inreg = 0; next }
   inreg && match($0, /\{"[A-Za-z_0-9]+"/) {
     print substr($0, RSTART + 2, RLENGTH - 3)
-  }' src/*.c | sort -u)
+  }' src/*.c src/win/*.c | sort -u)
 
 # Values: lsig_setinteger(L, "NAME", ...) and
 # lua_setfield(L, -2, "NAME"), and signal.NAME = ... in lua/signal.lua.
-values=$( (grep -ho 'lsig_setinteger(L, "[A-Za-z_0-9]*"' src/*.c
-           grep -ho 'lua_setfield(L, -[0-9]*, "[A-Za-z_0-9]*"' src/*.c
+values=$( (grep -ho 'lsig_setinteger(L, "[A-Za-z_0-9]*"' src/*.c src/win/*.c
+           grep -ho 'lua_setfield(L, -[0-9]*, "[A-Za-z_0-9]*"' src/*.c src/win/*.c
            grep -ho '{"SIG[A-Z0-9]*", SIG' src/names.c | sed 's/, SIG$//'
           ) | sed 's/.*"\([A-Za-z_0-9]*\)"$/\1/'
           grep -o '^signal\.[A-Za-z_0-9]* *=' lua/signal.lua |
