@@ -45,6 +45,14 @@ if standin and standin.__name == "signal.core" then core = standin.__index end
 local coroutines, wraphooks = core.coroutines, core.wraphooks
 core.coroutines, core.wraphooks = nil, nil
 
+-- signal.queue's core (src/siginfo.c): hold(signo, on), wait(timeout)
+-- and the monotonic clock; kept out of the module table as well.
+local qhold, qwait, qnow
+if core.queuecore then
+  qhold, qwait, qnow = core.queuecore()
+  core.queuecore = nil
+end
+
 -- The module is the core's own table with the fields below added: a
 -- copy would cost a second table of some eighty entries.
 local signal = core
@@ -687,6 +695,162 @@ end
 
 function signal.watcher()
   return setmetatable({ fd = core.pollfd() }, watcher)
+end
+
+--- Signals as values (Go's `signal.Notify`): a queue that collects
+-- each delivery of `sigs` with its info instead of calling a function.
+-- While it is open, its handlers (installed as by `scoped`) take each
+-- delivery in the order dispatch runs them (the order they arrived;
+-- deliveries pending together run lowest signal first, as handlers
+-- do). The queue holds at most `size` deliveries: once full, it stops
+-- taking them, and the module's store of each signal's info fills
+-- (64 deliveries), then the kernel holds the rest with the signal
+-- blocked on the Lua thread (senders of real-time signals see `EAGAIN`
+-- once the kernel's own queue is full) until `get` or `pending` makes
+-- room. Nothing is lost: a delivery whose info neither could keep
+-- (the kernel's queue was full too) is still queued, with
+-- `info.dropped` set, and counted in `q.dropped`.
+-- @function queue
+-- @tparam table sigs an array of signal numbers or names
+-- @tparam[opt=128] integer size how many deliveries it holds
+-- @return a queue: see the `queue` type below
+-- @raise as `scoped`, for a signal whose handler cannot be set (the
+--   handlers already set are put back)
+-- @usage
+-- local q <close> = signal.queue({ "SIGTERM", "SIGHUP" })
+-- local signum, info = q:get()   -- waits
+-- print(signal.Signals[signum], "from pid", info.si_pid)
+
+--- A queue of deliveries, from `queue`. It is also a watcher (the
+-- methods of the `watcher` type: `getfd`, `dirty`, `pollfd`, `events`,
+-- `timeout`, `check`, `wait`, `receive`), so that every event loop
+-- the watcher serves waits for it: when it is readable, `check` runs
+-- the handlers and `pending` takes what they queued.
+-- @type queue
+
+--- Takes the oldest delivery, waiting up to `timeout` seconds for one
+-- (no limit without one); handlers of other signals run meanwhile.
+-- @function queue:get
+-- @tparam[opt] number timeout seconds
+-- @treturn ?integer the signal number, or `nil` when the time ran out
+-- @treturn table its info, as a handler's second argument
+-- @raise a handler's error
+
+--- Iterates over the deliveries queued now, oldest first, without
+-- waiting: `for signum, info in q:pending() do ... end`.
+-- @function queue:pending
+-- @return an iterator of `signum, info`
+
+--- Puts back the handlers the queue replaced (also on leaving the
+-- block of a `<close>` variable). Deliveries already queued stay and
+-- `pending` and `get` still take them.
+-- @function queue:close
+
+--- Deliveries queued without their info (`info.dropped`): 0 unless
+-- the kernel's own queue was full too.
+-- @field dropped
+
+local queue = setmetatable({}, { __index = watcher })
+queue.__index = queue
+queue.__name = "signal.queue"
+
+function queue:__tostring()
+  return ("signal.queue (%d queued, %s)"):format(self.n,
+    self.open and "open" or "closed")
+end
+
+-- The oldest delivery out; the signals are taken again once the queue
+-- is half empty.
+local function take(q)
+  local i = q.head
+  local signum, info = q.signums[i], q.infos[i]
+  q.signums[i], q.infos[i] = nil, nil
+  q.head, q.n = i + 1, q.n - 1
+  if q.paused and q.n <= math.floor(q.size / 2) then
+    q.paused = false
+    for _, signo in ipairs(q.sigs) do qhold(signo, false) end
+  end
+  return signum, info
+end
+
+function queue:get(timeout)
+  if timeout ~= nil then
+    if type(timeout) ~= "number" or timeout ~= timeout or timeout < 0 then
+      error("bad argument #1 to 'get' (timeout must be a non-negative number)", 2)
+    end
+  end
+  local deadline = timeout and qnow() + timeout
+  while self.n == 0 do
+    local left = deadline and deadline - qnow()
+    if left and left <= 0 then return nil end
+    qwait(left)
+  end
+  return take(self)
+end
+
+function queue:pending()
+  core.check()
+  return function()
+    if self.n > 0 then return take(self) end
+  end
+end
+
+function queue:close()
+  if not self.open then return end
+  self.open = false
+  if self.paused then
+    self.paused = false
+    for _, signo in ipairs(self.sigs) do qhold(signo, false) end
+  end
+  for i = #self.scopes, 1, -1 do self.scopes[i]:close() end
+end
+queue.__close = queue.close
+
+function signal.queue(sigs, size)
+  if type(sigs) ~= "table" then
+    error(("bad argument #1 to 'queue' (table expected, got %s)")
+          :format(type(sigs)), 2)
+  end
+  size = size == nil and 128 or size
+  if math.type(size) ~= "integer" or size < 1 then
+    error("bad argument #2 to 'queue' (size must be a positive integer)", 2)
+  end
+  local q = setmetatable({ fd = core.pollfd(), size = size, dropped = 0,
+                           signums = {}, infos = {}, head = 1, n = 0,
+                           sigs = {}, scopes = {}, open = true,
+                           paused = false }, queue)
+  local seen = {}
+  for i = 1, #sigs do
+    local s = sigs[i]
+    local signo = type(s) == "string" and core.Signals[s] or s
+    if math.type(signo) ~= "integer" or signo < 1 or signo >= core.NSIG then
+      error(("bad argument #1 to 'queue' (invalid signal %s)")
+            :format(tostring(s)), 2)
+    end
+    if not seen[signo] then
+      seen[signo] = true
+      q.sigs[#q.sigs + 1] = signo
+    end
+  end
+  local function collect(signum, info)
+    local i = q.head + q.n
+    q.signums[i], q.infos[i] = signum, info
+    q.n = q.n + 1
+    if info.dropped then q.dropped = q.dropped + 1 end
+    if q.n >= q.size and q.open and not q.paused then
+      q.paused = true
+      for _, signo in ipairs(q.sigs) do qhold(signo, true) end
+    end
+  end
+  for _, signo in ipairs(q.sigs) do
+    local ok, scope = pcall(core.scoped, signo, collect)
+    if not ok then
+      q:close()
+      error(scope, 2)
+    end
+    q.scopes[#q.scopes + 1] = scope
+  end
+  return q
 end
 
 --- Information.

@@ -28,6 +28,7 @@ LUAMOD_API int luaopen_signal_core (lua_State *L) {
   lsig_open_hooks(L);
   lsig_open_names(L);
   lsig_open_process(L);
+  lsig_open_siginfo(L);
   lsig_open_timers(L);
   lsig_open_wakeup(L);
   lsig_open_waits(L);

@@ -54,6 +54,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "lua.h"
@@ -146,6 +147,39 @@ static atomic_int dispatching;
 
 
 /*
+** Each delivery's siginfo, for handlers that take it: per signal, a
+** bounded ring of records with a sequence number per slot (Vyukov's
+** bounded queue): many producers (C handlers, on any thread), one
+** consumer (dispatch, on the Lua thread), atomics only. A slot is free
+** for position p when its 'seq' is p, holds the record of position p
+** when it is p + 1. The rings are static: a signal's pages are touched
+** only once a handler that takes info is installed for it.
+*/
+#define RING_SIZE 64
+
+typedef struct Slot {
+  atomic_uint seq;
+  lsig_Info info;
+} Slot;
+
+typedef struct Ring {
+  atomic_uint enq;  /* next position to reserve (producers) */
+  atomic_uint deq;  /* next position to take (dispatch only) */
+  Slot slot[RING_SIZE];
+} Ring;
+
+static Ring rings[LSIG_NSIG];
+static char ringready[LSIG_NSIG];  /* main flow: its slots are set up */
+
+/* A bit per signal whose handler takes info (producers keep records);
+** one per signal held back (the Lua thread blocks it until its ring
+** has room); one per signal whose dispatch signal.queue paused. */
+static _Atomic(uint64_t) infomask;
+static _Atomic(uint64_t) heldmask;
+static _Atomic(uint64_t) pausedmask;
+
+
+/*
 ** The hook that the program had on a thread before a delivery armed
 ** ours. Slot 0 belongs to the main thread; the others to coroutines.
 ** Written by the C handler only while the thread's hook is not ours,
@@ -215,6 +249,81 @@ static void count (int signo) {
 }
 
 
+/* Keeps a record of the delivery in signo's ring; 0 if it is full. */
+static int push (int signo, const siginfo_t *si) {
+  Ring *r = &rings[signo];
+  unsigned pos = atomic_load_explicit(&r->enq, memory_order_relaxed);
+  for (;;) {
+    Slot *s = &r->slot[pos % RING_SIZE];
+    unsigned seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+    int dif = (int)(seq - pos);
+    if (dif == 0) {
+      if (atomic_compare_exchange_weak(&r->enq, &pos, pos + 1)) {
+        lsig_fillinfo(&s->info, si);
+        atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
+        return 1;
+      }
+    }
+    else if (dif < 0)
+      return 0;  /* the slot still holds a record a lap behind: full */
+    else
+      pos = atomic_load_explicit(&r->enq, memory_order_relaxed);
+  }
+}
+
+
+/*
+** Backpressure: a delivery whose record finds no room goes back to the
+** kernel, queued with its own siginfo to the Lua thread, and the Lua
+** thread holds signo blocked (the C handler there blocks it in the
+** mask it returns to) until dispatch has made room. The kernel keeps
+** the rest meanwhile: a thread's own queue is delivered before the
+** process's, so the order holds, and a sender of real-time signals
+** gets EAGAIN once the kernel's queue is full, as from any full queue.
+** 0 if the kernel refused it too (its queue is full): the delivery is
+** then counted with no record, and its handler gets info.dropped.
+*/
+static int holdback (int signo, const siginfo_t *si, void *context,
+                     int onlua) {
+#ifdef SYS_rt_tgsigqueueinfo
+  siginfo_t copy = *si;
+  if (syscall(SYS_rt_tgsigqueueinfo, atomic_load(&lua_pid),
+              atomic_load(&lua_tid), signo, &copy) != 0)
+    return 0;
+  atomic_fetch_or(&heldmask, PENDING_BIT(signo));
+  if (onlua)
+    sigaddset(&((ucontext_t *)context)->uc_sigmask, signo);
+  return 1;
+#else
+  (void)signo; (void)si; (void)context; (void)onlua;
+  return 0;
+#endif
+}
+
+
+/*
+** Takes a delivery in: its record first (when its handler takes
+** info), then its count, so that dispatch never takes a count whose
+** record is not at least reserved. While signo is held back, a
+** delivery on another thread goes behind the ones the kernel holds.
+** Returns 0 if the kernel took it back.
+*/
+static int take (int signo, const siginfo_t *si, void *context,
+                 int onlua) {
+  uint64_t bit = PENDING_BIT(signo);
+  if (atomic_load(&infomask) & bit) {
+    if (!onlua && (si->si_code == SI_USER || si->si_code == SI_QUEUE)
+        && si->si_pid != atomic_load(&lua_pid))
+      sigaddset(&((ucontext_t *)context)->uc_sigmask, signo);
+    if (((atomic_load(&heldmask) & bit) && !onlua) || !push(signo, si)) {
+      if (holdback(signo, si, context, onlua)) return 0;
+    }
+  }
+  count(signo);
+  return 1;
+}
+
+
 /* pthread_self only reads the thread pointer: safe in a handler. */
 static int onluathread (void) {
   return atomic_load(&lua_thread) == (uintptr_t)pthread_self();
@@ -262,14 +371,13 @@ static int iswake (int signo, const siginfo_t *info) {
 static void on_signal (int signo, siginfo_t *info, void *context) {
   int saved_errno = errno;
   lua_State *main;
-  (void)context;
   atomic_fetch_add(&active, 1);
   main = atomic_load(&owner_main);
   if (main != NULL && signo > 0 && signo < LSIG_NSIG) {
     int woken = iswake(signo, info);
     if (onluathread()) {
       if (woken) atomic_fetch_and(&waking, ~PENDING_BIT(signo));
-      else count(signo);
+      else take(signo, info, context, 1);
       if (!atomic_load(&hook_busy) && !atomic_load(&dispatching)) {
         lua_State *co = atomic_load(&running_co);
         atomic_fetch_add(&arm_gen, 1);
@@ -277,10 +385,8 @@ static void on_signal (int signo, siginfo_t *info, void *context) {
         arm(main);
       }
     }
-    else {
-      if (!woken) count(signo);
+    else if (woken || take(signo, info, context, 0))
       wake(signo, woken);
-    }
   }
   atomic_fetch_sub(&active, 1);
   errno = saved_errno;
@@ -425,7 +531,8 @@ static void clearbit (int signo) {
 /* The lowest signal with a delivery left, which it takes; 0 if none. */
 static int takepending (void) {
   uint64_t mask;
-  while ((mask = atomic_load(&pending_mask)) != 0) {
+  while ((mask = atomic_load(&pending_mask) & ~atomic_load(&pausedmask))
+         != 0) {
     int signo = __builtin_ctzll(mask) + 1;
     unsigned n = atomic_load(&sigstate[signo].pending);
     if (n == 0)
@@ -490,6 +597,139 @@ static void resetrunner (lua_State *L) {
 }
 
 
+/*
+** {------------------------------------------------------
+** Records, seen from dispatch
+** -------------------------------------------------------
+*/
+
+/*
+** The record due for the delivery just taken, or NULL if it has none
+** (it came before its handler took info, or the kernel's queue was
+** full too). A slot reserved and not yet written is being written by
+** a C handler on another thread, between two of its stores (it runs
+** with every signal blocked): dispatch yields until it is done.
+*/
+static const lsig_Info *peekrecord (int signo) {
+  Ring *r = &rings[signo];
+  unsigned pos;
+  Slot *s;
+  if (!ringready[signo]) return NULL;
+  pos = atomic_load_explicit(&r->deq, memory_order_relaxed);
+  if (atomic_load(&r->enq) == pos) return NULL;
+  s = &r->slot[pos % RING_SIZE];
+  while (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + 1)
+    sched_yield();
+  return &s->info;
+}
+
+
+/*
+** Frees the record taken; once the ring is half empty, a signal held
+** back is unblocked on the Lua thread (where the C handler blocked it),
+** and the kernel delivers what it kept, in order.
+*/
+static void droprecord (int signo) {
+  Ring *r = &rings[signo];
+  uint64_t bit = PENDING_BIT(signo);
+  unsigned pos = atomic_load_explicit(&r->deq, memory_order_relaxed);
+  atomic_store_explicit(&r->slot[pos % RING_SIZE].seq, pos + RING_SIZE,
+                        memory_order_release);
+  atomic_store_explicit(&r->deq, pos + 1, memory_order_relaxed);
+  if ((atomic_load(&heldmask) & bit) && !(atomic_load(&pausedmask) & bit)
+      && atomic_load(&r->enq) - (pos + 1) <= RING_SIZE / 2) {
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, signo);
+    atomic_fetch_and(&heldmask, ~bit);
+    pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+  }
+}
+
+
+static void initring (int signo) {
+  Ring *r = &rings[signo];
+  unsigned i;
+  for (i = 0; i < RING_SIZE; i++)
+    atomic_store(&r->slot[i].seq, i);
+  atomic_store(&r->deq, 0);
+  atomic_store(&r->enq, 0);
+}
+
+
+/*
+** Can the handler on top of L take a second argument? A Lua function
+** that declares two parameters or '...', a C function, or a callable
+** object (its __call gets the arguments after itself).
+*/
+static int takesinfo (lua_State *L) {
+  lua_Debug ar;
+  if (lua_iscfunction(L, -1)) return 1;
+  if (!lua_isfunction(L, -1)) return !lua_isnil(L, -1);
+  lua_pushvalue(L, -1);
+  lua_getinfo(L, ">u", &ar);
+  return ar.nparams >= 2 || ar.isvararg;
+}
+
+
+/*
+** After signo's handler changed (signal, scoped and their undoing):
+** records are kept from now on if the new handler takes info. Its
+** ring is set up the first time, before any producer may use it.
+*/
+void lsig_sethandler (lua_State *L, int signo) {
+  int wants;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+  lua_rawgeti(L, -1, signo);
+  wants = takesinfo(L);
+  lua_pop(L, 2);
+  if (wants) {
+    if (!ringready[signo]) {
+      initring(signo);
+      ringready[signo] = 1;
+    }
+    atomic_fetch_or(&infomask, PENDING_BIT(signo));
+  }
+  else
+    atomic_fetch_and(&infomask, ~PENDING_BIT(signo));
+}
+
+
+/* Builds the info table on the runner, in protected mode. */
+static int buildinfo (lua_State *L) {
+  const lsig_Info *r = (const lsig_Info *)lua_touserdata(L, 1);
+  lsig_pushinfo(L, (int)lua_tointeger(L, 2), r);
+  return 1;
+}
+
+
+/*
+** signal.queue's pause: dispatch leaves signo's deliveries where they
+** are (its ring fills, then the kernel holds them), until resumed.
+*/
+int lsig_hold (lua_State *L, int signo, int on) {
+  uint64_t bit = PENDING_BIT(signo);
+  if (on) {
+    atomic_fetch_or(&pausedmask, bit);
+    return 1;
+  }
+  atomic_fetch_and(&pausedmask, ~bit);
+  if (atomic_load(&pending_mask) & bit) atomic_store(&any_pending, 1);
+  if ((atomic_load(&heldmask) & bit) && ringready[signo]
+      && atomic_load(&rings[signo].enq) == atomic_load(&rings[signo].deq)) {
+    sigset_t one;  /* nothing left to make room with: unblock now */
+    sigemptyset(&one);
+    sigaddset(&one, signo);
+    atomic_fetch_and(&heldmask, ~bit);
+    pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+  }
+  lsig_dispatch(L);
+  return 1;
+}
+
+/* }------------------------------------------------------ */
+
+
 enum { CALLED, FAILED, FAILED_MEM, UNCALLABLE };
 
 /*
@@ -501,23 +741,36 @@ enum { CALLED, FAILED, FAILED_MEM, UNCALLABLE };
 */
 static int callhandler (lua_State *L, int signo) {
   lua_State *R = runner;
-  int status, nres;
+  const lsig_Info *rec = peekrecord(signo);
+  int status, nres, nargs = 1;
   lua_rawgeti(R, LUA_REGISTRYINDEX, handlers_ref);
   if (lua_rawgeti(R, -1, signo) == LUA_TNIL) {
     lua_settop(R, 0);
+    if (rec != NULL) droprecord(signo);
     return CALLED;
   }
   lua_remove(R, -2);  /* runner: handler */
   lua_pushinteger(R, signo);
+  if (atomic_load(&infomask) & PENDING_BIT(signo)) {
+    lua_pushcfunction(R, buildinfo);
+    lua_pushlightuserdata(R, (void *)rec);
+    lua_pushinteger(R, signo);
+    if (lua_pcall(R, 2, 1, 0) != LUA_OK) {  /* no memory: keep it all */
+      lua_settop(R, 0);
+      return UNCALLABLE;
+    }
+    nargs = 2;  /* runner: handler signo info */
+  }
   if (lua_gethook(R) != NULL) lua_sethook(R, NULL, 0, 0);
-  status = lua_resume(R, L, 1, &nres);
+  status = lua_resume(R, L, nargs, &nres);
+  if (lua_status(R) == LUA_OK && status != LUA_OK) {  /* refused */
+    lua_settop(R, 0);
+    return UNCALLABLE;
+  }
+  if (rec != NULL) droprecord(signo);
   if (status == LUA_OK) {
     lua_settop(R, 0);
     return CALLED;
-  }
-  if (lua_status(R) == LUA_OK) {  /* refused before it ran */
-    lua_settop(R, 0);
-    return UNCALLABLE;
   }
   if (status == LUA_YIELD)
     lua_pushliteral(L, "attempt to yield from a signal handler");
@@ -725,6 +978,7 @@ void lsig_audit (lua_State *L) {
         || sigaction(signo, NULL, &sa) != 0 || lsig_isours(&sa))
       continue;
     sigdelset(&handled, signo);
+    atomic_fetch_and(&infomask, ~PENDING_BIT(signo));
     lua_rawgeti(L, LUA_REGISTRYINDEX, handlers_ref);
     lua_pushnil(L);
     lua_rawseti(L, -2, signo);
@@ -746,13 +1000,20 @@ void lsig_audit (lua_State *L) {
 ** =======================================================
 */
 
+/* With no C handler of ours running on any thread: a forked child's
+** one thread, or a closing owner after 'active' fell to 0. A record
+** reserved when fork() copied the process would never be written. */
 static void clearpending (void) {
   int signo;
-  for (signo = 0; signo < LSIG_NSIG; signo++)
+  for (signo = 0; signo < LSIG_NSIG; signo++) {
     atomic_store(&sigstate[signo].pending, 0);
+    if (ringready[signo]) initring(signo);
+  }
   atomic_store(&pending_mask, 0);
   atomic_store(&any_pending, 0);
   atomic_store(&waking, 0);
+  atomic_store(&heldmask, 0);
+  atomic_store(&pausedmask, 0);
 }
 
 
@@ -781,7 +1042,10 @@ static int sig_release (lua_State *L) {
   if (lua_touserdata(L, 1) != owner_sentinel) return 0;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old);
+  for (i = 1; i < LSIG_NSIG; i++)  /* held back by us: let them go */
+    if (atomic_load(&heldmask) & PENDING_BIT(i)) sigdelset(&old, i);
   atomic_store(&owner_main, NULL);
+  atomic_store(&infomask, 0);
   restoreall();
   while (atomic_load(&active) > 0)  /* one still runs on another thread */
     sched_yield();

@@ -8,6 +8,7 @@
 #define lsignal_h
 
 #include <signal.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "lua.h"
@@ -27,6 +28,20 @@
 /* What a disposition is, in the integers Python gives SIG_DFL and
 ** SIG_IGN, and a Lua handler. */
 enum { LSIG_DFL = 0, LSIG_IGN = 1, LSIG_LUA = 2 };
+
+/*
+** A delivery's siginfo as the module keeps it for a handler that takes
+** it (siginfo.c): the fields of the table a handler gets, in 48 bytes.
+** 'value' is si_value's sival_int (what sigqueue sends); 'addr' is
+** si_addr where the kernel sets it ('hasaddr'), as an integer.
+*/
+typedef struct lsig_Info {
+  int signo, code, err, pid, status, value;
+  unsigned uid;
+  int hasaddr;
+  long band;
+  uintptr_t addr;
+} lsig_Info;
 
 /* Registry keys: addresses of static objects, unique per process. */
 LSIG_FUNC const char lsig_handlers_key;  /* signo -> Lua handler */
@@ -57,6 +72,8 @@ LSIG_FUNC unsigned lsig_armcount (void);
 LSIG_FUNC int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev);
 LSIG_FUNC lua_State *lsig_runner (void);
 LSIG_FUNC lua_State *lsig_interrupted (void);
+LSIG_FUNC void lsig_sethandler (lua_State *L, int signo);
+LSIG_FUNC int lsig_hold (lua_State *L, int signo, int on);
 
 /* coroutines.c */
 LSIG_FUNC int lsig_closethread (lua_State *co, lua_State *from);
@@ -67,6 +84,10 @@ LSIG_FUNC void lsig_notify (int signo);
 LSIG_FUNC void lsig_warnwakeup (lua_State *L);
 LSIG_FUNC void lsig_closewakeup (void);
 LSIG_FUNC void lsig_forkwakeup (void);
+
+/* siginfo.c */
+LSIG_FUNC void lsig_fillinfo (lsig_Info *r, const siginfo_t *si);
+LSIG_FUNC void lsig_pushinfo (lua_State *L, int signo, const lsig_Info *r);
 
 /* names.c */
 LSIG_FUNC int lsig_checksignal (lua_State *L, int arg);
@@ -90,6 +111,7 @@ LSIG_FUNC void lsig_open_handlers (lua_State *L);
 LSIG_FUNC void lsig_open_hooks (lua_State *L);
 LSIG_FUNC void lsig_open_names (lua_State *L);
 LSIG_FUNC void lsig_open_process (lua_State *L);
+LSIG_FUNC void lsig_open_siginfo (lua_State *L);
 LSIG_FUNC void lsig_open_timers (lua_State *L);
 LSIG_FUNC void lsig_open_wakeup (lua_State *L);
 LSIG_FUNC void lsig_open_waits (lua_State *L);

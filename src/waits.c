@@ -100,15 +100,11 @@ static int sig_sigpending (lua_State *L) {
 }
 
 
+/* The same table a handler that takes info gets (siginfo.c). */
 static int pushsiginfo (lua_State *L, const siginfo_t *info) {
-  lua_createtable(L, 0, 7);
-  lsig_setinteger(L, "si_signo", info->si_signo);
-  lsig_setinteger(L, "si_code", info->si_code);
-  lsig_setinteger(L, "si_errno", info->si_errno);
-  lsig_setinteger(L, "si_pid", info->si_pid);
-  lsig_setinteger(L, "si_uid", info->si_uid);
-  lsig_setinteger(L, "si_status", info->si_status);
-  lsig_setinteger(L, "si_band", info->si_band);
+  lsig_Info r;
+  lsig_fillinfo(&r, info);
+  lsig_pushinfo(L, info->si_signo, &r);
   return 1;
 }
 

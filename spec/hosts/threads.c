@@ -5,6 +5,10 @@
 **           block no signal.
 **   worker  Lua runs in a worker thread; the main thread (the one the
 **           kernel prefers for a process's signals) and 4 helpers wait.
+**   info    as worker, with a SIGRTMIN handler that takes info: the
+**           i-th SIGRTMIN carries the value i, and each must reach the
+**           handler in order (the count of those that did not is
+**           printed, "out of order").
 **   move    the state starts in one worker, which ends half way through
 **           the storm; a second worker takes the state over (calling
 **           signal.check() first, as the README asks of such hosts).
@@ -54,6 +58,7 @@
 static const char *mode;
 static long count;
 static int lossy;  /* ThreadSanitizer merges queued signals: count none */
+static int withinfo;  /* info mode */
 static int pinned;  /* latency: sender and helpers on cpus[0], Lua on cpus[1] */
 static int cpus[2];
 static int ready_pipe[2];
@@ -163,12 +168,20 @@ static int l_now (lua_State *L) {
 
 /* Storm: the Lua code counts what it handles and where. */
 static const char storm_script[] =
-  "local count, ready, now, lossy = ...\n"
+  "local count, ready, now, lossy, withinfo = ...\n"
   "local signal = require 'signal'\n"
   "local me = signal.pthread_self()\n"
-  "local rt, usr1, elsewhere = 0, 0, 0\n"
+  "local rt, usr1, elsewhere, disorder, last = 0, 0, 0, 0, 0\n"
   "local function where() if signal.pthread_self() ~= me then elsewhere = elsewhere + 1 end end\n"
-  "signal.signal(signal.SIGRTMIN, function() rt = rt + 1; where() end)\n"
+  "if withinfo then\n"
+  "  signal.signal(signal.SIGRTMIN, function(_, info)\n"
+  "    rt = rt + 1; where()\n"
+  "    if info.si_value ~= last + 1 then disorder = disorder + 1 end\n"
+  "    last = info.si_value or last\n"
+  "  end)\n"
+  "else\n"
+  "  signal.signal(signal.SIGRTMIN, function() rt = rt + 1; where() end)\n"
+  "end\n"
   "signal.signal('SIGUSR1', function() usr1 = usr1 + 1; where() end)\n"
   "local deadline = now() + (lossy and 5 or 120)\n"
   "local t, depth = {}, 0\n"
@@ -187,7 +200,7 @@ static const char storm_script[] =
   "end\n"
   "local function finish()\n"
   "  signal.sleep(0.1)  -- the last standard signal may still be on its way\n"
-  "  return rt, usr1, elsewhere\n"
+  "  return rt, usr1, elsewhere, disorder\n"
   "end\n"
   "ready()\n"
   "return part, finish\n";
@@ -201,7 +214,7 @@ static const char latency_script[] =
   "signal.signal('SIGUSR1', function() n = n + 1; stamp() end)\n"
   "ready()\n"
   "local function part(stop) local x = 0; while n < stop do x = x + 1 end end\n"
-  "return part, function() return n, 0, 0 end\n";
+  "return part, function() return n, 0, 0, 0 end\n";
 
 
 /* sigwait: the Lua thread waits for SIGUSR2 with SIGUSR1 in the set
@@ -217,13 +230,13 @@ static const char sigwait_script[] =
   "  local info = signal.sigwaitinfo({ 'SIGUSR1', 'SIGUSR2' })\n"
   "  print(('handled %d, sigwaitinfo returned %d'):format(n, info.si_signo))\n"
   "end\n"
-  "return part, function() return n, 0, 0 end\n";
+  "return part, function() return n, 0, 0, 0 end\n";
 
 
 static pid_t sender;  /* the storm's sender, in main, worker and move */
 static int sender_status;
 
-static int lua_result[3];
+static int lua_result[4];
 static int lua_failed;
 static lua_State *LS;
 
@@ -251,7 +264,8 @@ static void *setup (void *arg) {
   lua_pushcfunction(LS, l_ready);
   lua_pushcfunction(LS, latency ? l_stamp : l_now);
   lua_pushboolean(LS, lossy);
-  if (report(LS, lua_pcall(LS, 4, 2, 0))) {
+  lua_pushboolean(LS, withinfo);
+  if (report(LS, lua_pcall(LS, 5, 2, 0))) {
     lua_setfield(LS, LUA_REGISTRYINDEX, "finish");
     lua_setfield(LS, LUA_REGISTRYINDEX, "part");
   }
@@ -273,10 +287,10 @@ static void *finish (void *arg) {
   (void)arg;
   if (!lua_failed) {
     lua_getfield(LS, LUA_REGISTRYINDEX, "finish");
-    if (report(LS, lua_pcall(LS, 0, 3, 0))) {
+    if (report(LS, lua_pcall(LS, 0, 4, 0))) {
       int i;
-      for (i = 0; i < 3; i++)
-        lua_result[i] = (int)lua_tointeger(LS, i - 3);
+      for (i = 0; i < 4; i++)
+        lua_result[i] = (int)lua_tointeger(LS, i - 4);
     }
   }
   /* the sender may still be sending (its last SIGUSR1s come after its
@@ -346,9 +360,10 @@ static void storm (pid_t parent) {
   int k, sigs[2];
   sigs[0] = SIGRTMIN;
   sigs[1] = SIGUSR1;
-  v.sival_int = 0;
+  memset(&v, 0, sizeof v);
   wait_ready();
   for (i = 0; i < count; i++) {
+    v.sival_int = (int)(i + 1);  /* the i-th of each carries i */
     for (k = 0; k < 2; k++) {
       while (sigqueue(parent, sigs[k], v) != 0) {
         if (errno != EAGAIN || getppid() != parent) _exit(1);
@@ -524,13 +539,14 @@ int main (int argc, char **argv) {
   pid_t parent = getpid(), child;
   int i, status, ok;
   if (argc < 3) {
-    fprintf(stderr, "usage: host_threads main|worker|move|sigwait|latency COUNT [lossy|pinned]\n");
+    fprintf(stderr, "usage: host_threads main|worker|info|move|sigwait|latency COUNT [lossy|pinned]\n");
     return 2;
   }
   mode = argv[1];
   count = strtol(argv[2], NULL, 10);
   lossy = argc > 3 && strcmp(argv[3], "lossy") == 0;
   pinned = argc > 3 && strcmp(argv[3], "pinned") == 0;
+  withinfo = strcmp(mode, "info") == 0;
   if (pipe(ready_pipe) != 0) return 2;
   if (strcmp(mode, "latency") == 0) return latency();
   if (strcmp(mode, "sigwait") == 0) return sigwait_mode();
@@ -539,7 +555,7 @@ int main (int argc, char **argv) {
   sender = child;
   for (i = 0; i < NHELPERS; i++)
     pthread_create(&helpers[i], NULL, helper, NULL);
-  if (strcmp(mode, "worker") == 0) {
+  if (strcmp(mode, "worker") == 0 || withinfo) {
     pthread_create(&lua, NULL, run_lua, NULL);
     pthread_join(lua, NULL);
   }
@@ -558,10 +574,12 @@ int main (int argc, char **argv) {
   ok = !lua_failed && (lua_result[0] == count || (lossy && lua_result[0] > 0))
        && lua_result[1] >= 1
        && lua_result[1] <= count && lua_result[2] == 0
+       && (lua_result[3] == 0 || lossy)
        && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   printf("%s %s: SIGRTMIN %d of %ld, SIGUSR1 %d of %ld, %d off the Lua "
-         "thread, sender %s\n", ok ? "ok" : "FAIL", mode, lua_result[0],
-         count, lua_result[1], count, lua_result[2],
+         "thread, %d out of order, sender %s\n", ok ? "ok" : "FAIL", mode,
+         lua_result[0], count, lua_result[1], count, lua_result[2],
+         lua_result[3],
          WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "done" : "failed");
   return ok ? 0 : 1;
 }
