@@ -15,6 +15,8 @@
 -- for [luv](examples/echo_luv.lua.html),
 -- [cqueues](examples/echo_cqueues.lua.html) and
 -- [Copas](examples/echo_copas.lua.html),
+-- [who\_sent.lua](examples/who_sent.lua.html) (who sent a signal),
+-- [reaper.lua](examples/reaper.lua.html) (a child's `si_status`),
 -- [suspend.lua](examples/suspend.lua.html) (Ctrl-Z) and
 -- [init.lua](examples/init.lua.html) (a container's PID 1). Read the
 -- [Caveats](topics/caveats.md.html) before relying on a handler's
@@ -98,6 +100,46 @@ local signal = core
 --- The timer of the process's user and system CPU time, which sends
 -- `SIGPROF`.
 -- @constant ITIMER_PROF
+
+--- `si_code`: sent by `kill` (0 on Linux). Each `SI_*` and `CLD_*`
+-- constant is `nil` where the platform lacks it.
+-- @constant SI_USER
+
+--- `si_code`: sent by `sigqueue` (`si_value` holds its value).
+-- @constant SI_QUEUE
+
+--- `si_code`: a POSIX timer expired.
+-- @constant SI_TIMER
+
+--- `si_code`: sent by the kernel.
+-- @constant SI_KERNEL
+
+--- `si_code`: sent to a thread by `tgkill` (`raise_signal`, `pthread_kill`).
+-- @constant SI_TKILL
+
+--- `si_code`: a message arrived on an empty POSIX message queue.
+-- @constant SI_MESGQ
+
+--- `si_code`: asynchronous I/O completed.
+-- @constant SI_ASYNCIO
+
+--- `si_code` of a `SIGCHLD`: the child exited; `si_status` is its exit code.
+-- @constant CLD_EXITED
+
+--- `si_code` of a `SIGCHLD`: the child was killed; `si_status` is the signal.
+-- @constant CLD_KILLED
+
+--- `si_code` of a `SIGCHLD`: the child was killed and dumped core.
+-- @constant CLD_DUMPED
+
+--- `si_code` of a `SIGCHLD`: a traced child trapped.
+-- @constant CLD_TRAPPED
+
+--- `si_code` of a `SIGCHLD`: the child stopped; `si_status` is the signal.
+-- @constant CLD_STOPPED
+
+--- `si_code` of a `SIGCHLD`: the stopped child continued.
+-- @constant CLD_CONTINUED
 
 --- Every signal name to its number (aliases included) and every named
 -- number to its canonical name, as Python's
@@ -269,6 +311,19 @@ signal.Sigmasks = {
 -- at the next instruction boundary of the Lua state, once per delivery,
 -- never nested inside another handler. Its error propagates from the
 -- interrupted instruction as an ordinary Lua error.
+--
+-- A handler that can take a second argument (a Lua function that
+-- declares two parameters or `...`, a C function, a callable table) is
+-- called as `handler(signum, info)`: `info` is a fresh siginfo table of
+-- that very delivery (`si_signo si_code si_errno si_pid si_uid
+-- si_status si_band si_value`, and `si_addr` for a fault), who sent it
+-- and why. Queued real-time deliveries each bring their own, in the
+-- kernel's order; a standard signal the kernel merged brings the info
+-- the kernel kept. The module keeps at most 64 infos per signal; past
+-- that the kernel holds the deliveries (the signal stays blocked on the
+-- Lua thread until the handlers catch up), and a delivery whose info
+-- the kernel could not hold either still runs the handler, with
+-- `info.dropped = true`. A one-parameter handler costs nothing more.
 -- @section handlers
 
 --- Sets the handler of a signal, as Python's
@@ -285,6 +340,9 @@ signal.Sigmasks = {
 -- @usage
 -- local stop = false
 -- signal.signal("SIGTERM", function() stop = true end)
+-- signal.signal("SIGHUP", function(signum, info)
+--   print("SIGHUP from pid", info.si_pid, "uid", info.si_uid)
+-- end)
 
 --- The current handler of a signal, as Python's
 -- [signal.getsignal](https://docs.python.org/3/library/signal.html#signal.getsignal).
@@ -376,6 +434,18 @@ signal.Sigmasks = {
 -- @tparam integer|string signum the signal
 -- @return `true`, or `fail`, a message and the `errno` number
 
+--- Sends a signal with an integer, as C's `sigqueue`: the receiver's
+-- handler finds it in `info.si_value` (and `info.si_code` is
+-- `SI_QUEUE`). Real-time signals queue, each with its own value; a
+-- failure is returned, as by `kill`.
+-- @function sigqueue
+-- @tparam integer pid the process
+-- @tparam integer|string signum the signal; 0 only checks that `pid` exists
+-- @tparam[opt=0] integer value a C `int`
+-- @return `true`, or `fail`, a message (`"sigqueue: Resource temporarily
+--   unavailable"` when the kernel's queue is full) and the `errno` number
+-- @usage signal.sigqueue(pid, signal.SIGRTMIN, 42)
+
 --- The id of the calling process, as Python's
 -- [os.getpid](https://docs.python.org/3/library/os.html#os.getpid).
 -- @function getpid
@@ -408,7 +478,9 @@ signal.Sigmasks = {
 -- @function pidfd_send_signal
 -- @tparam integer pidfd from `pidfd_open`
 -- @tparam integer|string signum the signal
--- @param[opt] siginfo must be `nil`
+-- @tparam[opt] table siginfo `nil` (as in Python), or `{si_value = n}`
+--   (and `si_code`, default `SI_QUEUE`) to send as `sigqueue` does; a
+--   code the kernel keeps for itself is refused (`EPERM`)
 -- @tparam[opt=0] integer flags
 -- @return `true`, or `fail`, a message and the `errno` number
 
@@ -538,7 +610,7 @@ signal.Sigmasks = {
 -- @function sigwaitinfo
 -- @tparam table sigs a set of signals
 -- @treturn table a siginfo table: `si_signo si_code si_errno si_pid
---   si_uid si_status si_band`
+--   si_uid si_status si_band si_value` (and `si_addr` for a fault)
 
 --- Like `sigwaitinfo`, with a time limit, as Python's
 -- [signal.sigtimedwait](https://docs.python.org/3/library/signal.html#signal.sigtimedwait).

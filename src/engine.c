@@ -37,6 +37,36 @@
 ** 6. Teardown: 'active' counts C handlers inside on_signal. The closing
 **    state clears 'owner_main', puts the dispositions back, and waits
 **    until 'active' is 0 before it frees or closes anything.
+** 7. Siginfo, for a handler that takes it (two parameters, '...', a
+**    C function or a callable object: decided at install, a bit in
+**    'infomask'): the C handler, where it counts the delivery (on
+**    whatever thread it lands, with the sender's own siginfo), first
+**    stores a record in the signal's ring of RING_SIZE (64), then
+**    counts; dispatch takes the count, then the record at the ring's
+**    head, so a delivery sent on to the Lua thread keeps its sender's
+**    info and the wake-up carries none. Standard signals keep what
+**    the kernel kept when it merged them. A one-parameter handler's
+**    deliveries store nothing.
+** 8. Backpressure, never a silent loss: a delivery whose ring is full
+**    is queued back to the Lua thread with its own siginfo and the Lua
+**    thread keeps the signal blocked ('heldmask': the C handler blocks
+**    it in the mask it returns to) until dispatch has emptied half of
+**    the ring; the kernel holds the rest, in order (a thread's own
+**    queue comes before the process's), and a sender of real-time
+**    signals meets EAGAIN when the kernel's queue is full. Only if the
+**    kernel refuses that too is the delivery counted without a record
+**    (its handler gets info.dropped). While a signal is held back,
+**    deliveries on other threads go behind the held ones.
+** 9. Order across threads: two threads that take consecutive
+**    deliveries run their C handlers at the same time, so which
+**    stores first is a race. A signal sent by another process (kill,
+**    sigqueue) that lands on a thread other than the Lua thread is
+**    therefore blocked in that thread from then on (in the mask its
+**    C handler returns to), when its handler takes info: after the
+**    first delivery to each thread, all reach the Lua thread, one at
+**    a time, in the kernel's order. Signals a thread sends to a thread
+**    (tgkill, the kernel's faults) and one-parameter handlers leave
+**    masks alone.
 **
 ** A host that moves a state to another OS thread must call into the
 ** module on the new thread (signal.check() will do) before it runs Lua
