@@ -319,10 +319,10 @@ signal.Sigmasks = {
 -- si_status si_band si_value`, and `si_addr` for a fault), who sent it
 -- and why. Queued real-time deliveries each bring their own, in the
 -- kernel's order; a standard signal the kernel merged brings the info
--- the kernel kept. The module keeps at most 64 infos per signal; past
--- that the kernel holds the deliveries (the signal stays blocked on the
--- Lua thread until the handlers catch up), and a delivery whose info
--- the kernel could not hold either still runs the handler, with
+-- the kernel kept. The module keeps at most 64 infos per signal; from
+-- 48 on the kernel holds the deliveries (the signal stays blocked on
+-- the Lua thread until the handlers catch up), and a delivery whose
+-- info could be kept by neither still runs the handler, with
 -- `info.dropped = true`. A one-parameter handler costs nothing more.
 -- @section handlers
 
@@ -776,7 +776,7 @@ end
 -- deliveries pending together run lowest signal first, as handlers
 -- do). The queue holds at most `size` deliveries: once full, it stops
 -- taking them, and the module's store of each signal's info fills
--- (64 deliveries), then the kernel holds the rest with the signal
+-- (48 deliveries), then the kernel holds the rest with the signal
 -- blocked on the Lua thread (senders of real-time signals see `EAGAIN`
 -- once the kernel's own queue is full) until `get` or `pending` makes
 -- room. Nothing is lost: a delivery whose info neither could keep

@@ -47,16 +47,19 @@
 **    info and the wake-up carries none. Standard signals keep what
 **    the kernel kept when it merged them. A one-parameter handler's
 **    deliveries store nothing.
-** 8. Backpressure, never a silent loss: a delivery whose ring is full
-**    is queued back to the Lua thread with its own siginfo and the Lua
-**    thread keeps the signal blocked ('heldmask': the C handler blocks
-**    it in the mask it returns to) until dispatch has emptied half of
-**    the ring; the kernel holds the rest, in order (a thread's own
-**    queue comes before the process's), and a sender of real-time
-**    signals meets EAGAIN when the kernel's queue is full. Only if the
-**    kernel refuses that too is the delivery counted without a record
-**    (its handler gets info.dropped). While a signal is held back,
-**    deliveries on other threads go behind the held ones.
+** 8. Backpressure, never a silent loss: once a signal's ring holds
+**    HIGH_WATER records, the C handler on the Lua thread blocks the
+**    signal in the mask it returns to ('heldmask'), and dispatch
+**    unblocks it when it has emptied half of the ring: the kernel
+**    holds the rest meanwhile, in order, and a sender of real-time
+**    signals meets EAGAIN when the kernel's queue is full. A delivery
+**    that still finds the ring full (several threads at once) is
+**    queued back to the Lua thread with its own siginfo (a thread's
+**    own queue comes before the process's, so the order holds), and
+**    the signal is held the same way; while it is held, deliveries on
+**    other threads go behind the held ones. Only if the kernel refuses
+**    that too (its queue is full) is the delivery counted without a
+**    record: its handler gets info.dropped.
 ** 9. Order across threads: two threads that take consecutive
 **    deliveries run their C handlers at the same time, so which
 **    stores first is a race. A signal sent by another process (kill,
@@ -169,6 +172,7 @@ static int handlers_ref = LUA_NOREF;
 static void *owner_sentinel;
 static sigset_t handled;  /* signals whose handler is ours */
 static lua_State *runner;  /* the owner's thread that runs handlers */
+static int builder_ref = LUA_NOREF;  /* what makes a handler's info */
 static lua_State *interrupted;  /* the thread a dispatch interrupted */
 
 /* A handler runs: deliveries meanwhile are only counted (not armed),
@@ -186,6 +190,7 @@ static atomic_int dispatching;
 ** only once a handler that takes info is installed for it.
 */
 #define RING_SIZE 64
+#define HIGH_WATER (RING_SIZE - 16)  /* the Lua thread holds back from here */
 
 typedef struct Slot {
   atomic_uint seq;
@@ -347,6 +352,12 @@ static int take (int signo, const siginfo_t *si, void *context,
       sigaddset(&((ucontext_t *)context)->uc_sigmask, signo);
     if (((atomic_load(&heldmask) & bit) && !onlua) || !push(signo, si)) {
       if (holdback(signo, si, context, onlua)) return 0;
+    }
+    else if (onlua && atomic_load(&rings[signo].enq)
+                      - atomic_load(&rings[signo].deq) >= HIGH_WATER) {
+      /* nearly full: the kernel keeps the next ones, none need requeuing */
+      atomic_fetch_or(&heldmask, bit);
+      sigaddset(&((ucontext_t *)context)->uc_sigmask, signo);
     }
   }
   count(signo);
@@ -599,6 +610,7 @@ static void giveback (int signo) {
 ** it was. A runner that a handler's error killed is reset for reuse.
 */
 static const char runner_key = 0;
+static const char builder_key = 0;  /* registry: siginfo.c's builder */
 
 lua_State *lsig_runner (void) {
   return runner;
@@ -665,7 +677,7 @@ static void droprecord (int signo) {
   unsigned pos = atomic_load_explicit(&r->deq, memory_order_relaxed);
   atomic_store_explicit(&r->slot[pos % RING_SIZE].seq, pos + RING_SIZE,
                         memory_order_release);
-  atomic_store_explicit(&r->deq, pos + 1, memory_order_relaxed);
+  atomic_store_explicit(&r->deq, pos + 1, memory_order_release);
   if ((atomic_load(&heldmask) & bit) && !(atomic_load(&pausedmask) & bit)
       && atomic_load(&r->enq) - (pos + 1) <= RING_SIZE / 2) {
     sigset_t one;
@@ -725,14 +737,6 @@ void lsig_sethandler (lua_State *L, int signo) {
 }
 
 
-/* Builds the info table on the runner, in protected mode. */
-static int buildinfo (lua_State *L) {
-  const lsig_Info *r = (const lsig_Info *)lua_touserdata(L, 1);
-  lsig_pushinfo(L, (int)lua_tointeger(L, 2), r);
-  return 1;
-}
-
-
 /*
 ** signal.queue's pause: dispatch leaves signo's deliveries where they
 ** are (its ring fills, then the kernel holds them), until resumed.
@@ -781,8 +785,9 @@ static int callhandler (lua_State *L, int signo) {
   }
   lua_remove(R, -2);  /* runner: handler */
   lua_pushinteger(R, signo);
+  if (lua_gethook(R) != NULL) lua_sethook(R, NULL, 0, 0);
   if (atomic_load(&infomask) & PENDING_BIT(signo)) {
-    lua_pushcfunction(R, buildinfo);
+    lua_rawgeti(R, LUA_REGISTRYINDEX, builder_ref);  /* siginfo.c */
     lua_pushlightuserdata(R, (void *)rec);
     lua_pushinteger(R, signo);
     if (lua_pcall(R, 2, 1, 0) != LUA_OK) {  /* no memory: keep it all */
@@ -791,7 +796,6 @@ static int callhandler (lua_State *L, int signo) {
     }
     nargs = 2;  /* runner: handler signo info */
   }
-  if (lua_gethook(R) != NULL) lua_sethook(R, NULL, 0, 0);
   status = lua_resume(R, L, nargs, &nres);
   if (lua_status(R) == LUA_OK && status != LUA_OK) {  /* refused */
     lua_settop(R, 0);
@@ -1086,7 +1090,7 @@ static int sig_release (lua_State *L) {
   clearpending();
   atomic_store(&dispatching, 0);
   runner = interrupted = NULL;
-  handlers_ref = LUA_NOREF;  /* the state is going: nothing to unref */
+  handlers_ref = builder_ref = LUA_NOREF;  /* the state is going */
   owner_sentinel = NULL;
   atomic_store(&owner_registry, NULL);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -1132,7 +1136,7 @@ int lsig_claim (lua_State *L) {
   const void *none = NULL;
   void *sentinel;
   lua_State *R;
-  int ref;
+  int ref, bref;
   if (atomic_load(&owner_registry) == reg) return 0;
   lsig_checkowner(L);
   luaL_checkstack(L, 3, NULL);
@@ -1157,14 +1161,23 @@ int lsig_claim (lua_State *L) {
   }
   R = lua_tothread(L, -1);
   lua_pop(L, 1);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &builder_key) != LUA_TFUNCTION) {
+    lua_pop(L, 1);
+    lsig_pushinfobuilder(L);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &builder_key);
+  }
+  bref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   ref = luaL_ref(L, LUA_REGISTRYINDEX);
   if (!atomic_compare_exchange_strong(&owner_registry, &none, reg)) {
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, bref);
     luaL_error(L, "signal handlers are owned by another Lua state "
                   "in this process");
   }
   handlers_ref = ref;
+  builder_ref = bref;
   owner_sentinel = sentinel;
   runner = R;
   atomic_store(&lua_pid, (int)getpid());
@@ -1182,7 +1195,8 @@ int lsig_claim (lua_State *L) {
 void lsig_unclaim (lua_State *L) {
   atomic_store(&owner_main, NULL);
   luaL_unref(L, LUA_REGISTRYINDEX, handlers_ref);
-  handlers_ref = LUA_NOREF;
+  luaL_unref(L, LUA_REGISTRYINDEX, builder_ref);
+  handlers_ref = builder_ref = LUA_NOREF;
   owner_sentinel = NULL;
   runner = NULL;
   atomic_store(&owner_registry, NULL);

@@ -88,6 +88,7 @@ LSIG_FUNC void lsig_forkwakeup (void);
 /* siginfo.c */
 LSIG_FUNC void lsig_fillinfo (lsig_Info *r, const siginfo_t *si);
 LSIG_FUNC void lsig_pushinfo (lua_State *L, int signo, const lsig_Info *r);
+LSIG_FUNC void lsig_pushinfobuilder (lua_State *L);
 
 /* names.c */
 LSIG_FUNC int lsig_checksignal (lua_State *L, int arg);

@@ -90,6 +90,60 @@ void lsig_pushinfo (lua_State *L, int signo, const lsig_Info *r) {
 
 
 /*
+** The same table for a handler, made at every delivery that takes
+** info: a closure whose upvalues are the keys, so that each field is
+** one raw set with no lookup of its name (a third of the cost).
+** Called in protected mode with the record (NULL: none) and signo.
+*/
+static const char *const infokeys[] = {
+  "si_signo", "si_code", "si_errno", "si_pid", "si_uid", "si_status",
+  "si_band", "si_value", "si_addr", "dropped", NULL
+};
+
+enum { K_SIGNO = 1, K_CODE, K_ERRNO, K_PID, K_UID, K_STATUS, K_BAND,
+       K_VALUE, K_ADDR, K_DROPPED };
+
+static void rawsetint (lua_State *L, int key, lua_Integer v) {
+  lua_pushvalue(L, lua_upvalueindex(key));
+  lua_pushinteger(L, v);
+  lua_rawset(L, -3);
+}
+
+
+static int buildinfo (lua_State *L) {
+  const lsig_Info *r = (const lsig_Info *)lua_touserdata(L, 1);
+  if (r == NULL) {
+    lua_createtable(L, 0, 2);
+    rawsetint(L, K_SIGNO, lua_tointeger(L, 2));
+    lua_pushvalue(L, lua_upvalueindex(K_DROPPED));
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    return 1;
+  }
+  lua_createtable(L, 0, 8 + r->hasaddr);
+  rawsetint(L, K_SIGNO, r->signo);
+  rawsetint(L, K_CODE, r->code);
+  rawsetint(L, K_ERRNO, r->err);
+  rawsetint(L, K_PID, r->pid);
+  rawsetint(L, K_UID, (lua_Integer)r->uid);
+  rawsetint(L, K_STATUS, r->status);
+  rawsetint(L, K_BAND, r->band);
+  rawsetint(L, K_VALUE, r->value);
+  if (r->hasaddr) rawsetint(L, K_ADDR, (lua_Integer)r->addr);
+  return 1;
+}
+
+
+/* Pushes the builder, made once per state (at its claim). */
+void lsig_pushinfobuilder (lua_State *L) {
+  int n;
+  for (n = 0; infokeys[n] != NULL; n++)
+    lua_pushstring(L, infokeys[n]);
+  lua_pushcclosure(L, buildinfo, n);
+}
+
+
+/*
 ** {======================================================
 ** The core of signal.queue (lua/signal.lua), kept out of the module
 ** table: hold(signo, on) stops or resumes dispatching signo (its
