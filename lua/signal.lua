@@ -801,7 +801,8 @@ end
 -- @type queue
 
 --- Takes the oldest delivery, waiting up to `timeout` seconds for one
--- (no limit without one); handlers of other signals run meanwhile.
+-- (no limit without one); handlers of other signals run meanwhile. A
+-- closed queue returns what it still holds, then `nil` at once.
 -- @function queue:get
 -- @tparam[opt] number timeout seconds
 -- @treturn ?integer the signal number, or `nil` when the time ran out
@@ -853,6 +854,7 @@ function queue:get(timeout)
   end
   local deadline = timeout and qnow() + timeout
   while self.n == 0 do
+    if not self.open then return nil end  -- nothing more will come
     local left = deadline and deadline - qnow()
     if left and left <= 0 then return nil end
     qwait(left)
@@ -909,7 +911,7 @@ function signal.queue(sigs, size)
     q.signums[i], q.infos[i] = signum, info
     q.n = q.n + 1
     if info.dropped then q.dropped = q.dropped + 1 end
-    if q.n >= q.size and q.open and not q.paused then
+    if q.n >= q.size and q.open then  -- again if a scope undid a pause
       q.paused = true
       for _, signo in ipairs(q.sigs) do qhold(signo, true) end
     end

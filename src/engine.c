@@ -699,6 +699,30 @@ static void initring (int signo) {
 }
 
 
+static void unpause (int signo);
+
+
+/*
+** The handler that paused signo (signal.queue's), kept while its pause
+** lasts: another handler set meanwhile runs, and the pause comes back
+** with it. Pushes it and returns 1, or pushes nothing and returns 0.
+*/
+static const char pausers_key = 0;
+
+static int pushpauser (lua_State *L, int signo) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &pausers_key) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  if (lua_rawgeti(L, -1, signo) == LUA_TNIL) {
+    lua_pop(L, 2);
+    return 0;
+  }
+  lua_remove(L, -2);
+  return 1;
+}
+
+
 /*
 ** Can the handler on top of L take a second argument? A Lua function
 ** that declares two parameters or '...', a C function, or a callable
@@ -720,10 +744,15 @@ static int takesinfo (lua_State *L) {
 ** ring is set up the first time, before any producer may use it.
 */
 void lsig_sethandler (lua_State *L, int signo) {
-  int wants;
+  int wants, pauser;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   lua_rawgeti(L, -1, signo);
   wants = takesinfo(L);
+  pauser = 0;
+  if (pushpauser(L, signo)) {  /* stack: handlers handler pauser */
+    pauser = lua_rawequal(L, -1, -2);
+    lua_pop(L, 1);
+  }
   lua_pop(L, 2);
   if (wants) {
     if (!ringready[signo]) {
@@ -734,6 +763,10 @@ void lsig_sethandler (lua_State *L, int signo) {
   }
   else
     atomic_fetch_and(&infomask, ~PENDING_BIT(signo));
+  if (pauser)  /* its queue's handler is back, and its queue still full */
+    atomic_fetch_or(&pausedmask, PENDING_BIT(signo));
+  else
+    unpause(signo);  /* a pause is its queue's, not another handler's */
 }
 
 
@@ -742,11 +775,35 @@ void lsig_sethandler (lua_State *L, int signo) {
 ** are (its ring fills, then the kernel holds them), until resumed.
 */
 int lsig_hold (lua_State *L, int signo, int on) {
-  uint64_t bit = PENDING_BIT(signo);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &pausers_key) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_createtable(L, LSIG_NSIG, 0);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &pausers_key);
+  }
   if (on) {
-    atomic_fetch_or(&pausedmask, bit);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+    lua_rawgeti(L, -1, signo);
+    lua_remove(L, -2);
+  }
+  else
+    lua_pushnil(L);
+  lua_rawseti(L, -2, signo);  /* stack: pausers */
+  lua_pop(L, 1);
+  if (on) {
+    atomic_fetch_or(&pausedmask, PENDING_BIT(signo));
     return 1;
   }
+  unpause(signo);
+  lsig_dispatch(L);
+  return 1;
+}
+
+
+/* Dispatch takes signo's deliveries again (the caller dispatches). */
+static void unpause (int signo) {
+  uint64_t bit = PENDING_BIT(signo);
+  if (!(atomic_load(&pausedmask) & bit)) return;
   atomic_fetch_and(&pausedmask, ~bit);
   if (atomic_load(&pending_mask) & bit) atomic_store(&any_pending, 1);
   if ((atomic_load(&heldmask) & bit) && ringready[signo]
@@ -757,8 +814,6 @@ int lsig_hold (lua_State *L, int signo, int on) {
     atomic_fetch_and(&heldmask, ~bit);
     pthread_sigmask(SIG_UNBLOCK, &one, NULL);
   }
-  lsig_dispatch(L);
-  return 1;
 }
 
 /* }------------------------------------------------------ */
@@ -1036,9 +1091,15 @@ void lsig_audit (lua_State *L) {
 
 /* With no C handler of ours running on any thread: a forked child's
 ** one thread, or a closing owner after 'active' fell to 0. A record
-** reserved when fork() copied the process would never be written. */
+** reserved when fork() copied the process would never be written; a
+** signal held back stays blocked in a child's mask, and is let go. */
 static void clearpending (void) {
+  sigset_t held;
   int signo;
+  sigemptyset(&held);
+  for (signo = 1; signo < LSIG_NSIG; signo++)
+    if (atomic_load(&heldmask) & PENDING_BIT(signo)) sigaddset(&held, signo);
+  pthread_sigmask(SIG_UNBLOCK, &held, NULL);
   for (signo = 0; signo < LSIG_NSIG; signo++) {
     atomic_store(&sigstate[signo].pending, 0);
     if (ringready[signo]) initring(signo);
@@ -1047,7 +1108,6 @@ static void clearpending (void) {
   atomic_store(&any_pending, 0);
   atomic_store(&waking, 0);
   atomic_store(&heldmask, 0);
-  atomic_store(&pausedmask, 0);
 }
 
 
@@ -1080,6 +1140,7 @@ static int sig_release (lua_State *L) {
     if (atomic_load(&heldmask) & PENDING_BIT(i)) sigdelset(&old, i);
   atomic_store(&owner_main, NULL);
   atomic_store(&infomask, 0);
+  atomic_store(&pausedmask, 0);
   restoreall();
   while (atomic_load(&active) > 0)  /* one still runs on another thread */
     sched_yield();
