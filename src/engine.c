@@ -67,9 +67,15 @@
 **    therefore blocked in that thread from then on (in the mask its
 **    C handler returns to), when its handler takes info: after the
 **    first delivery to each thread, all reach the Lua thread, one at
-**    a time, in the kernel's order. Signals a thread sends to a thread
-**    (tgkill, the kernel's faults) and one-parameter handlers leave
-**    masks alone.
+**    a time, in the kernel's order; that first one may come late (at
+**    most one per thread). Signals a thread sends to a thread (tgkill,
+**    the kernel's faults) and one-parameter handlers leave masks
+**    alone.
+** 10. signal.queue pauses a signal ('pausedmask'): dispatch leaves its
+**    deliveries in the ring (then the kernel holds them, as in 8)
+**    until the queue has room. The pause belongs to the handler that
+**    asked for it: another handler set meanwhile runs, and the pause
+**    comes back with the queue's handler.
 **
 ** A host that moves a state to another OS thread must call into the
 ** module on the new thread (signal.check() will do) before it runs Lua
