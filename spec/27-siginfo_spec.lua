@@ -205,6 +205,28 @@ describe("siginfo", function()
     assert.is_false(rtpending())
   end)
 
+  it("leaves a signal it held back blocked while a blocked() guard opened meanwhile blocks it", function()
+    local N = 300
+    local n, last, disorder, guard = 0, 0, 0, nil
+    local h <close> = signal.scoped(RTMIN, function(_, info)
+      if n == 0 then guard = signal.blocked({ RTMIN }) end
+      n = n + 1
+      if info.si_value ~= last + 1 then disorder = disorder + 1 end
+      last = info.si_value or last
+    end)
+    local _, status = burst(N, 0.2)
+    assert.is_true(os.execute("sleep 1.5"))  -- the store fills, the kernel holds the rest
+    assert.is_truthy(guard)
+    signal.sleep(0.2)
+    assert.is_true(n < N, "all ran while the guard was open")
+    assert.is_true(rtpending())
+    guard:close()
+    assert.is_truthy(helpers.wait_until(function() return n >= N end, 20))
+    assert.is_truthy(helpers.wait_until(status, 20))
+    assert.equal(N, n)
+    assert.equal(0, disorder)
+  end)
+
   it("holds the rest in the kernel without losing an info when the kernel's own queue is full too", function()
     if not os.execute("command -v prlimit >/dev/null") then
       pending("no prlimit")

@@ -673,6 +673,26 @@ static const lsig_Info *peekrecord (int signo) {
 
 
 /*
+** Unblocks a signal held back, on the Lua thread, unless a blocked()
+** guard opened meanwhile blocks it: that guard unblocks it when it
+** closes (it counted it as not blocked before).
+*/
+static void letgo (int signo) {
+  sigset_t one;
+  atomic_fetch_and(&heldmask, ~PENDING_BIT(signo));
+  if (lsig_guarded(signo)) return;
+  sigemptyset(&one);
+  sigaddset(&one, signo);
+  pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+}
+
+
+int lsig_isheld (int signo) {
+  return (atomic_load(&heldmask) & PENDING_BIT(signo)) != 0;
+}
+
+
+/*
 ** Frees the record taken; once the ring is half empty, a signal held
 ** back is unblocked on the Lua thread (where the C handler blocked it),
 ** and the kernel delivers what it kept, in order.
@@ -685,13 +705,8 @@ static void droprecord (int signo) {
                         memory_order_release);
   atomic_store_explicit(&r->deq, pos + 1, memory_order_release);
   if ((atomic_load(&heldmask) & bit) && !(atomic_load(&pausedmask) & bit)
-      && atomic_load(&r->enq) - (pos + 1) <= RING_SIZE / 2) {
-    sigset_t one;
-    sigemptyset(&one);
-    sigaddset(&one, signo);
-    atomic_fetch_and(&heldmask, ~bit);
-    pthread_sigmask(SIG_UNBLOCK, &one, NULL);
-  }
+      && atomic_load(&r->enq) - (pos + 1) <= RING_SIZE / 2)
+    letgo(signo);
 }
 
 
@@ -813,13 +828,8 @@ static void unpause (int signo) {
   atomic_fetch_and(&pausedmask, ~bit);
   if (atomic_load(&pending_mask) & bit) atomic_store(&any_pending, 1);
   if ((atomic_load(&heldmask) & bit) && ringready[signo]
-      && atomic_load(&rings[signo].enq) == atomic_load(&rings[signo].deq)) {
-    sigset_t one;  /* nothing left to make room with: unblock now */
-    sigemptyset(&one);
-    sigaddset(&one, signo);
-    atomic_fetch_and(&heldmask, ~bit);
-    pthread_sigmask(SIG_UNBLOCK, &one, NULL);
-  }
+      && atomic_load(&rings[signo].enq) == atomic_load(&rings[signo].deq))
+    letgo(signo);  /* nothing left to make room with: now */
 }
 
 /* }------------------------------------------------------ */

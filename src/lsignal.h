@@ -74,6 +74,7 @@ LSIG_FUNC lua_State *lsig_runner (void);
 LSIG_FUNC lua_State *lsig_interrupted (void);
 LSIG_FUNC void lsig_sethandler (lua_State *L, int signo);
 LSIG_FUNC int lsig_hold (lua_State *L, int signo, int on);
+LSIG_FUNC int lsig_isheld (int signo);
 
 /* coroutines.c */
 LSIG_FUNC int lsig_closethread (lua_State *co, lua_State *from);
@@ -103,6 +104,7 @@ LSIG_FUNC void lsig_stoptimer (int signo);
 
 /* waits.c */
 LSIG_FUNC int lsig_wait (double timeout);
+LSIG_FUNC int lsig_guarded (int signo);
 LSIG_FUNC double lsig_monotonic (void);
 LSIG_FUNC struct timespec lsig_timespec (double seconds);
 

@@ -236,7 +236,9 @@ static int sig_blocked (lua_State *L) {
   for (signo = 1; signo < LSIG_NSIG; signo++) {
     if (sigismember(&set, signo) != 1) continue;
     if (guards.count[signo]++ == 0) {
-      if (sigismember(&current, signo) == 1)
+      /* blocked by the engine's backpressure (not the program): the
+      ** engine leaves it to this guard to unblock */
+      if (sigismember(&current, signo) == 1 && !lsig_isheld(signo))
         sigaddset(&guards.before, signo);
       else
         sigdelset(&guards.before, signo);
@@ -246,6 +248,12 @@ static int sig_blocked (lua_State *L) {
   b->set = set;
   b->open = 1;
   return 1;
+}
+
+
+/* Does an open guard of the calling thread block signo? */
+int lsig_guarded (int signo) {
+  return guards.count[signo] > 0;
 }
 
 
