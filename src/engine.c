@@ -93,8 +93,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <ucontext.h>
-#include <unistd.h>
+#include <unistd.h>  /* and ucontext_t through <signal.h> */
 
 #include "lua.h"
 #include "lauxlib.h"

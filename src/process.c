@@ -71,8 +71,12 @@ static int sig_pthread_kill (lua_State *L) {
 
 /*
 ** sigqueue(pid, signum [, value]): POSIX sigqueue, the integer 'value'
-** as sival_int (what a handler's info.si_value gives back).
+** as sival_int (what a handler's info.si_value gives back). Where the
+** platform has POSIX real-time signals (not macOS).
 */
+#if defined(_POSIX_REALTIME_SIGNALS) && _POSIX_REALTIME_SIGNALS > 0
+#define HAVE_SIGQUEUE
+
 static int sig_sigqueue (lua_State *L) {
   pid_t pid = checkpid(L, 1);
   int signo = lsig_checksignal0(L, 2);
@@ -83,6 +87,8 @@ static int sig_sigqueue (lua_State *L) {
   value.sival_int = (int)v;
   return luaL_fileresult(L, sigqueue(pid, signo, value) == 0, "sigqueue");
 }
+
+#endif
 
 
 #ifdef SYS_pidfd_open
@@ -276,7 +282,9 @@ static const luaL_Reg process_funcs[] = {
 #endif
   {"pthread_kill", sig_pthread_kill},
   {"pthread_self", sig_pthread_self},
+#ifdef HAVE_SIGQUEUE
   {"sigqueue", sig_sigqueue},
+#endif
   {"waitpid", sig_waitpid},
   {NULL, NULL}
 };
