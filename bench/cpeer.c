@@ -5,6 +5,8 @@
 **
 **   cpeer probe
 **   cpeer roundtrip N SIGNO        raise() N times
+**   cpeer roundtrip_info N SIGNO   the same, to an SA_SIGINFO handler
+**                                  that copies its siginfo_t
 **   cpeer burst N SIGNO QUIET_MS   (see driver.c for the protocol)
 **   cpeer latency SIGNO MODE       MODE is main or coroutine; C has no
 **                                  coroutines, so both spin in main
@@ -50,6 +52,28 @@ static void on_count (int signo) {
 }
 
 
+/* The floor of a handler that takes its siginfo: a copy of it, kept
+** where the program can read it, and the count. */
+static siginfo_t lastinfo;
+
+static void on_info (int signo, siginfo_t *info, void *context) {
+  (void)signo;
+  (void)context;
+  memcpy(&lastinfo, info, sizeof lastinfo);
+  atomic_fetch_add(&handled, 1);
+}
+
+
+static int installinfo (int signo) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_info;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART | SA_SIGINFO;
+  return sigaction(signo, &sa, NULL) == 0;
+}
+
+
 static void on_burst (int signo) {
   (void)signo;
   atomic_fetch_add(&handled, 1);
@@ -86,11 +110,11 @@ static int cmpdouble (const void *a, const void *b) {
 ** that a chunk the machine stole time from does not count. */
 #define CHUNKS 5
 
-static int roundtrip (long n, int signo) {
+static int roundtrip (long n, int signo, int withinfo) {
   long i, k = n / CHUNKS;
   int c;
   double ns[CHUNKS];
-  if (!install(signo, on_count)) return 1;
+  if (!(withinfo ? installinfo(signo) : install(signo, on_count))) return 1;
   for (i = 0; i < n / 10; i++) raise(signo);  /* warm up */
   atomic_store(&handled, 0);
   for (c = 0; c < CHUNKS; c++) {
@@ -165,13 +189,16 @@ int main (int argc, char **argv) {
     return 0;
   }
   if (strcmp(test, "roundtrip") == 0 && argc == 4)
-    return roundtrip(atol(argv[2]), atoi(argv[3]));
+    return roundtrip(atol(argv[2]), atoi(argv[3]), 0);
+  if (strcmp(test, "roundtrip_info") == 0 && argc == 4)
+    return roundtrip(atol(argv[2]), atoi(argv[3]), 1);
   if (strcmp(test, "burst") == 0 && argc == 5)
     return burst(atol(argv[2]), atoi(argv[3]), atol(argv[4]));
   if (strcmp(test, "latency") == 0 && argc == 4)
     return latency(atoi(argv[2]));
   if (strcmp(test, "memory") == 0)
     return memory(argc - 2, argv + 2);
-  fprintf(stderr, "usage: cpeer probe|roundtrip|burst|latency|memory ...\n");
+  fprintf(stderr, "usage: cpeer probe|roundtrip|roundtrip_info|burst|"
+                  "latency|memory ...\n");
   return 2;
 }

@@ -171,6 +171,33 @@ local function roundtrip ()
 end
 
 
+-- 1b. The same with each delivery's siginfo: plain C's SA_SIGINFO
+-- handler that copies it, this module's handler(signum, info) and its
+-- queue (raise, then q:get()), each against the same plain C handler.
+-- The others have no such handler.
+local function roundtrip_info ()
+  local ROWS = {
+    { "round trip raise → handler taking info (ns)", "roundtrip_info" },
+    { "round trip raise → queue:get (ns)", "roundtrip_queue" },
+  }
+  for _, r in ipairs(ROWS) do
+    progress(r[1])
+    for round = 1, CFG.roundtrip_rounds do
+      for _, sys in ipairs(inturn(round)) do
+        if sys.id == "signal" or sys.id == "c" then
+          local res, err = run(("%s %s %d %d"):format(sys.cmd,
+            sys.id == "c" and "roundtrip_info" or r[2], CFG.roundtrip, SIGUSR1))
+          if res and res.handled ~= res.raised then
+            err = ("counter %d of %d raised"):format(res.handled, res.raised)
+          end
+          record(r[1], sys, round, err or res.ns)
+        end
+      end
+    end
+  end
+end
+
+
 -- 2. another process queues N signals as fast as it can.
 local sending = {}  -- how long the driver took to queue SIGRTMIN (ms)
 local SENT_FILE = BIN .. "/burst-sent"
@@ -469,6 +496,19 @@ local function targets ()
        :format(fmtratio(r), CFG.roundtrip_rounds, fmt(value(rt, "signal")),
                fmt(value(rt, "c"))))
 
+  local rti = "round trip raise → handler taking info (ns)"
+  local ri = ratio(rti, "signal", "c")
+  line(ri and ri <= 1.10, "round trip of a handler taking info ≤ 1.10 ×"
+       .. " plain C's SA_SIGINFO handler that copies its siginfo",
+       ("%s ×; medians %s vs %s ns; a one-parameter handler: %s ×")
+       :format(fmtratio(ri), fmt(value(rti, "signal")), fmt(value(rti, "c")),
+               fmtratio(r)))
+  local rtq = "round trip raise → queue:get (ns)"
+  local rq = ratio(rtq, "signal", "c")
+  line(nil, "round trip through signal.queue (raise, then get), against the"
+       .. " same plain C handler", ("%s ×; medians %s vs %s ns")
+       :format(fmtratio(rq), fmt(value(rtq, "signal")), fmt(value(rtq, "c"))))
+
   local got = {}
   local row = ("burst %d SIGRTMIN: handled"):format(CFG.burst)
   for _, v in pairs(results[row].signal or {}) do got[#got + 1] = fmt(v) end
@@ -560,6 +600,12 @@ local function notes ()
     ("Round trip: ns per `raise` whose handler has run, the median of 5"
      .. " timed chunks of a run of %s raises; %d rounds."):format(
       fmt(CFG.roundtrip), CFG.roundtrip_rounds),
+    ("Round trip with info: the same, to a handler that takes the"
+     .. " delivery's siginfo (this module: `handler(signum, info)`, reading"
+     .. " `info.si_pid`; plain C: an `SA_SIGINFO` handler that copies its"
+     .. " `siginfo_t`); through a queue: `raise_signal`, then `q:get(0)`,"
+     .. " against the same plain C handler; %d rounds."):format(
+      CFG.roundtrip_rounds),
     ("Burst: `bench/driver.c` queues the signals with `sigqueue`, retrying"
      .. " while the kernel's queue is full; \"to last handler\" runs from"
      .. " its first `sigqueue` to the target's last handler call (sending"
@@ -640,6 +686,7 @@ local function main ()
   os.execute("mkdir -p " .. BIN)
   probe()
   roundtrip()
+  roundtrip_info()
   burst(SIGRTMIN, "SIGRTMIN")
   burst(SIGUSR1, "SIGUSR1")
   latency("main")

@@ -2,6 +2,8 @@
 --
 --     lua target.lua SYSTEM probe
 --     lua target.lua SYSTEM roundtrip N SIGNO
+--     lua target.lua signal roundtrip_info N SIGNO   handler(signum, info)
+--     lua target.lua signal roundtrip_queue N SIGNO  raise, then q:get()
 --     lua target.lua SYSTEM burst N SIGNO QUIET_MS
 --     lua target.lua SYSTEM latency SIGNO MODE     MODE: main or coroutine
 --     lua target.lua SYSTEM idle N [SIGNO...]       no SIGNO: bare
@@ -133,20 +135,50 @@ end
 
 -- N raises in 5 timed chunks; the median chunk's ns per raise, so that
 -- a chunk the machine stole time from does not count.
-function tests.roundtrip (load, n, signo)
-  local now, sys = require "benchclock", load()
-  local raise, handled = sys.raise, 0
+-- `step(signo)` sends one and has it handled; `handled()` counts.
+local function timeraises (n, signo, step, handled)
+  local now = require "benchclock"
   local chunks, k, ns = 5, n // 5, {}
-  sys.handle(signo, function () handled = handled + 1 end)
-  for _ = 1, n // 10 do raise(signo) end  -- warm up
-  handled = 0
+  for _ = 1, n // 10 do step(signo) end  -- warm up
+  local base = handled()
   for c = 1, chunks do
     local t0 = now()
-    for _ = 1, k do raise(signo) end
+    for _ = 1, k do step(signo) end
     ns[c] = (now() - t0) / k
   end
   table.sort(ns)
-  report("ns", ns[(chunks + 1) // 2], "handled", handled, "raised", k * chunks)
+  report("ns", ns[(chunks + 1) // 2], "handled", handled() - base,
+         "raised", k * chunks)
+end
+
+function tests.roundtrip (load, n, signo)
+  local sys, handled = load(), 0
+  sys.handle(signo, function () handled = handled + 1 end)
+  timeraises(n, signo, sys.raise, function () return handled end)
+end
+
+-- This module only: a handler that takes each delivery's siginfo (and
+-- reads a field of it, as a program would).
+function tests.roundtrip_info (load, n, signo)
+  local sys, handled, pid = load(), 0, 0
+  sys.handle(signo, function (_, info)
+    handled = handled + 1
+    pid = info.si_pid
+  end)
+  timeraises(n, signo, sys.raise, function () return handled end)
+  assert(pid > 0)
+end
+
+-- This module only: signals as values, raise then q:get().
+function tests.roundtrip_queue (load, n, signo)
+  load()
+  local signal = require "signal"
+  local q, handled = signal.queue({ signo }), 0
+  timeraises(n, signo, function (s)
+    signal.raise_signal(s)
+    if q:get(0) then handled = handled + 1 end
+  end, function () return handled end)
+  q:close()
 end
 
 

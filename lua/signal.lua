@@ -15,6 +15,8 @@
 -- for [luv](examples/echo_luv.lua.html),
 -- [cqueues](examples/echo_cqueues.lua.html) and
 -- [Copas](examples/echo_copas.lua.html),
+-- [who\_sent.lua](examples/who_sent.lua.html) (who sent a signal),
+-- [reaper.lua](examples/reaper.lua.html) (a child's `si_status`),
 -- [suspend.lua](examples/suspend.lua.html) (Ctrl-Z) and
 -- [init.lua](examples/init.lua.html) (a container's PID 1). Read the
 -- [Caveats](topics/caveats.md.html) before relying on a handler's
@@ -44,6 +46,14 @@ if standin and standin.__name == "signal.core" then core = standin.__index end
 -- this file alone finds them gone and the replacements in place.
 local coroutines, wraphooks = core.coroutines, core.wraphooks
 core.coroutines, core.wraphooks = nil, nil
+
+-- signal.queue's core (src/siginfo.c): hold(signo, on), wait(timeout)
+-- and the monotonic clock; kept out of the module table as well.
+local qhold, qwait, qnow
+if core.queuecore then
+  qhold, qwait, qnow = core.queuecore()
+  core.queuecore = nil
+end
 
 -- The module is the core's own table with the fields below added: a
 -- copy would cost a second table of some eighty entries.
@@ -90,6 +100,46 @@ local signal = core
 --- The timer of the process's user and system CPU time, which sends
 -- `SIGPROF`.
 -- @constant ITIMER_PROF
+
+--- `si_code`: sent by `kill` (0 on Linux). Each `SI_*` and `CLD_*`
+-- constant is `nil` where the platform lacks it.
+-- @constant SI_USER
+
+--- `si_code`: sent by `sigqueue` (`si_value` holds its value).
+-- @constant SI_QUEUE
+
+--- `si_code`: a POSIX timer expired.
+-- @constant SI_TIMER
+
+--- `si_code`: sent by the kernel.
+-- @constant SI_KERNEL
+
+--- `si_code`: sent to a thread by `tgkill` (`raise_signal`, `pthread_kill`).
+-- @constant SI_TKILL
+
+--- `si_code`: a message arrived on an empty POSIX message queue.
+-- @constant SI_MESGQ
+
+--- `si_code`: asynchronous I/O completed.
+-- @constant SI_ASYNCIO
+
+--- `si_code` of a `SIGCHLD`: the child exited; `si_status` is its exit code.
+-- @constant CLD_EXITED
+
+--- `si_code` of a `SIGCHLD`: the child was killed; `si_status` is the signal.
+-- @constant CLD_KILLED
+
+--- `si_code` of a `SIGCHLD`: the child was killed and dumped core.
+-- @constant CLD_DUMPED
+
+--- `si_code` of a `SIGCHLD`: a traced child trapped.
+-- @constant CLD_TRAPPED
+
+--- `si_code` of a `SIGCHLD`: the child stopped; `si_status` is the signal.
+-- @constant CLD_STOPPED
+
+--- `si_code` of a `SIGCHLD`: the stopped child continued.
+-- @constant CLD_CONTINUED
 
 --- Every signal name to its number (aliases included) and every named
 -- number to its canonical name, as Python's
@@ -261,6 +311,19 @@ signal.Sigmasks = core.SIG_BLOCK and {  -- nil on Windows: no masks
 -- at the next instruction boundary of the Lua state, once per delivery,
 -- never nested inside another handler. Its error propagates from the
 -- interrupted instruction as an ordinary Lua error.
+--
+-- A handler that can take a second argument (a Lua function that
+-- declares two parameters or `...`, a C function, a callable table) is
+-- called as `handler(signum, info)`: `info` is a fresh siginfo table of
+-- that very delivery (`si_signo si_code si_errno si_pid si_uid
+-- si_status si_band si_value`, and `si_addr` for a fault), who sent it
+-- and why. Queued real-time deliveries each bring their own, in the
+-- kernel's order; a standard signal the kernel merged brings the info
+-- the kernel kept. The module keeps at most 64 infos per signal; from
+-- 48 on the kernel holds the deliveries (the signal stays blocked on
+-- the Lua thread until the handlers catch up), and a delivery whose
+-- info could be kept by neither still runs the handler, with
+-- `info.dropped = true`. A one-parameter handler costs nothing more.
 -- @section handlers
 
 --- Sets the handler of a signal, as Python's
@@ -277,6 +340,9 @@ signal.Sigmasks = core.SIG_BLOCK and {  -- nil on Windows: no masks
 -- @usage
 -- local stop = false
 -- signal.signal("SIGTERM", function() stop = true end)
+-- signal.signal("SIGHUP", function(signum, info)
+--   print("SIGHUP from pid", info.si_pid, "uid", info.si_uid)
+-- end)
 
 --- The current handler of a signal, as Python's
 -- [signal.getsignal](https://docs.python.org/3/library/signal.html#signal.getsignal).
@@ -371,6 +437,18 @@ signal.Sigmasks = core.SIG_BLOCK and {  -- nil on Windows: no masks
 -- @tparam integer|string signum the signal
 -- @return `true`, or `fail`, a message and the `errno` number
 
+--- Sends a signal with an integer, as C's `sigqueue`: the receiver's
+-- handler finds it in `info.si_value` (and `info.si_code` is
+-- `SI_QUEUE`). Real-time signals queue, each with its own value; a
+-- failure is returned, as by `kill`.
+-- @function sigqueue
+-- @tparam integer pid the process
+-- @tparam integer|string signum the signal; 0 only checks that `pid` exists
+-- @tparam[opt=0] integer value a C `int`
+-- @return `true`, or `fail`, a message (`"sigqueue: Resource temporarily
+--   unavailable"` when the kernel's queue is full) and the `errno` number
+-- @usage signal.sigqueue(pid, signal.SIGRTMIN, 42)
+
 --- The id of the calling process, as Python's
 -- [os.getpid](https://docs.python.org/3/library/os.html#os.getpid).
 -- @function getpid
@@ -405,7 +483,9 @@ signal.Sigmasks = core.SIG_BLOCK and {  -- nil on Windows: no masks
 -- @function pidfd_send_signal
 -- @tparam integer pidfd from `pidfd_open`
 -- @tparam integer|string signum the signal
--- @param[opt] siginfo must be `nil`
+-- @tparam[opt] table siginfo `nil` (as in Python), or `{si_value = n}`
+--   (and `si_code`, default `SI_QUEUE`) to send as `sigqueue` does; a
+--   code the kernel keeps for itself is refused (`EPERM`)
 -- @tparam[opt=0] integer flags
 -- @return `true`, or `fail`, a message and the `errno` number
 
@@ -535,7 +615,7 @@ signal.Sigmasks = core.SIG_BLOCK and {  -- nil on Windows: no masks
 -- @function sigwaitinfo
 -- @tparam table sigs a set of signals
 -- @treturn table a siginfo table: `si_signo si_code si_errno si_pid
---   si_uid si_status si_band`
+--   si_uid si_status si_band si_value` (and `si_addr` for a fault)
 
 --- Like `sigwaitinfo`, with a time limit, as Python's
 -- [signal.sigtimedwait](https://docs.python.org/3/library/signal.html#signal.sigtimedwait).
@@ -692,6 +772,164 @@ end
 
 function signal.watcher()
   return setmetatable({ fd = core.pollfd() }, watcher)
+end
+
+--- Signals as values (Go's `signal.Notify`): a queue that collects
+-- each delivery of `sigs` with its info instead of calling a function.
+-- While it is open, its handlers (installed as by `scoped`) take each
+-- delivery in the order dispatch runs them (the order they arrived;
+-- deliveries pending together run lowest signal first, as handlers
+-- do). The queue holds at most `size` deliveries: once full, it stops
+-- taking them, and the module's store of each signal's info fills
+-- (48 deliveries), then the kernel holds the rest with the signal
+-- blocked on the Lua thread (senders of real-time signals see `EAGAIN`
+-- once the kernel's own queue is full) until `get` or `pending` makes
+-- room. Nothing is lost: a delivery whose info neither could keep
+-- (the kernel's queue was full too) is still queued, with
+-- `info.dropped` set, and counted in `q.dropped`.
+-- @function queue
+-- @tparam table sigs an array of signal numbers or names
+-- @tparam[opt=128] integer size how many deliveries it holds
+-- @return a queue: see the `queue` type below
+-- @raise as `scoped`, for a signal whose handler cannot be set (the
+--   handlers already set are put back)
+-- @usage
+-- local q <close> = signal.queue({ "SIGTERM", "SIGHUP" })
+-- local signum, info = q:get()   -- waits
+-- print(signal.Signals[signum], "from pid", info.si_pid)
+
+--- A queue of deliveries, from `queue`. It is also a watcher (the
+-- methods of the `watcher` type: `getfd`, `dirty`, `pollfd`, `events`,
+-- `timeout`, `check`, `wait`, `receive`), so that every event loop
+-- the watcher serves waits for it: when it is readable, `check` runs
+-- the handlers and `pending` takes what they queued.
+-- @type queue
+
+--- Takes the oldest delivery, waiting up to `timeout` seconds for one
+-- (no limit without one); handlers of other signals run meanwhile. A
+-- closed queue returns what it still holds, then `nil` at once.
+-- @function queue:get
+-- @tparam[opt] number timeout seconds
+-- @treturn ?integer the signal number, or `nil` when the time ran out
+-- @treturn table its info, as a handler's second argument
+-- @raise a handler's error
+
+--- Iterates over the deliveries queued now, oldest first, without
+-- waiting: `for signum, info in q:pending() do ... end`.
+-- @function queue:pending
+-- @return an iterator of `signum, info`
+
+--- Puts back the handlers the queue replaced (also on leaving the
+-- block of a `<close>` variable). Deliveries already queued stay and
+-- `pending` and `get` still take them.
+-- @function queue:close
+
+--- Deliveries queued without their info (`info.dropped`): 0 unless
+-- the kernel's own queue was full too.
+-- @field dropped
+
+local queue = setmetatable({}, { __index = watcher })
+queue.__index = queue
+queue.__name = "signal.queue"
+
+function queue:__tostring()
+  return ("signal.queue (%d queued, %s)"):format(self.n,
+    self.open and "open" or "closed")
+end
+
+-- The oldest delivery out; the signals are taken again once the queue
+-- is half empty.
+local function take(q)
+  local i = q.head
+  local signum, info = q.signums[i], q.infos[i]
+  q.signums[i], q.infos[i] = nil, nil
+  q.head, q.n = i + 1, q.n - 1
+  if q.paused and q.n <= math.floor(q.size / 2) then
+    q.paused = false
+    for _, signo in ipairs(q.sigs) do qhold(signo, false) end
+  end
+  return signum, info
+end
+
+function queue:get(timeout)
+  if timeout ~= nil then
+    if type(timeout) ~= "number" or timeout ~= timeout or timeout < 0 then
+      error("bad argument #1 to 'get' (timeout must be a non-negative number)", 2)
+    end
+  end
+  local deadline = timeout and qnow() + timeout
+  while self.n == 0 do
+    if not self.open then return nil end  -- nothing more will come
+    local left = deadline and deadline - qnow()
+    if left and left <= 0 then return nil end
+    qwait(left)
+  end
+  return take(self)
+end
+
+function queue:pending()
+  core.check()
+  return function()
+    if self.n > 0 then return take(self) end
+  end
+end
+
+function queue:close()
+  if not self.open then return end
+  self.open = false
+  if self.paused then
+    self.paused = false
+    for _, signo in ipairs(self.sigs) do qhold(signo, false) end
+  end
+  for i = #self.scopes, 1, -1 do self.scopes[i]:close() end
+end
+queue.__close = queue.close
+
+function signal.queue(sigs, size)
+  if type(sigs) ~= "table" then
+    error(("bad argument #1 to 'queue' (table expected, got %s)")
+          :format(type(sigs)), 2)
+  end
+  size = size == nil and 128 or size
+  if math.type(size) ~= "integer" or size < 1 then
+    error("bad argument #2 to 'queue' (size must be a positive integer)", 2)
+  end
+  local q = setmetatable({ fd = core.pollfd(), size = size, dropped = 0,
+                           signums = {}, infos = {}, head = 1, n = 0,
+                           sigs = {}, scopes = {}, open = true,
+                           paused = false }, queue)
+  local seen = {}
+  for i = 1, #sigs do
+    local s = sigs[i]
+    local signo = type(s) == "string" and core.Signals[s] or s
+    if math.type(signo) ~= "integer" or signo < 1 or signo >= core.NSIG then
+      error(("bad argument #1 to 'queue' (invalid signal %s)")
+            :format(tostring(s)), 2)
+    end
+    if not seen[signo] then
+      seen[signo] = true
+      q.sigs[#q.sigs + 1] = signo
+    end
+  end
+  local function collect(signum, info)
+    local i = q.head + q.n
+    q.signums[i], q.infos[i] = signum, info
+    q.n = q.n + 1
+    if info.dropped then q.dropped = q.dropped + 1 end
+    if q.n >= q.size and q.open then  -- again if a scope undid a pause
+      q.paused = true
+      for _, signo in ipairs(q.sigs) do qhold(signo, true) end
+    end
+  end
+  for _, signo in ipairs(q.sigs) do
+    local ok, scope = pcall(core.scoped, signo, collect)
+    if not ok then
+      q:close()
+      error(scope, 2)
+    end
+    q.scopes[#q.scopes + 1] = scope
+  end
+  return q
 end
 
 --- Information.

@@ -15,7 +15,8 @@ local ME = signal.getpid()
 local UID = tonumber((helpers.sh("id -u")))
 local SI_QUEUE = -1  -- Linux
 
-local FIELDS = { "si_band", "si_code", "si_errno", "si_pid", "si_signo", "si_status", "si_uid" }
+-- Python's seven fields and si_value (si_addr only for a fault)
+local FIELDS = { "si_band", "si_code", "si_errno", "si_pid", "si_signo", "si_status", "si_uid", "si_value" }
 
 local function keys(t)
   local k = {}
@@ -242,11 +243,13 @@ describe("pidfd_open and pidfd_send_signal", function()
     os.remove(out)
   end)
 
-  it("pidfd_send_signal refuses a siginfo, as Python does, and sends nothing", function()
+  it("pidfd_send_signal refuses a siginfo that is not a table of integers, and sends nothing", function()
     local pid, out = child()
     local fd = signal.pidfd_open(pid)
-    assert.has_error(function() signal.pidfd_send_signal(fd, "SIGUSR1", {}) end,
-      "bad argument #3 to 'pidfd_send_signal' (siginfo must be nil)")
+    assert.has_error(function() signal.pidfd_send_signal(fd, "SIGUSR1", 5) end,
+      "bad argument #3 to 'pidfd_send_signal' (table expected, got number)")
+    assert.has_error(function() signal.pidfd_send_signal(fd, "SIGUSR1", { si_value = "x" }) end,
+      "bad argument #3 to 'pidfd_send_signal' (si_value must be an integer)")
     assert.has_error(function() signal.pidfd_send_signal(fd, 65) end,
       "bad argument #2 to 'pidfd_send_signal' (signal number out of range)")
     assert.has_error(function() signal.pidfd_send_signal("x", USR1) end,

@@ -69,6 +69,7 @@ LUAMOD_API int luaopen_signal_core (lua_State *L) {
   lsig_open_platform(L);
   lsig_open_process(L);
   lsig_open_shutdown(L);
+  lsig_open_siginfo(L);
   lsig_open_spawn(L);
   lsig_open_timers(L);
   lsig_open_wakeup(L);

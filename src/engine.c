@@ -45,6 +45,45 @@
 ** 6. Teardown: 'active' counts C handlers inside on_signal. The closing
 **    state clears 'owner_main', puts the dispositions back, and waits
 **    until 'active' is 0 before it frees or closes anything.
+** 7. Siginfo, for a handler that takes it (two parameters, '...', a
+**    C function or a callable object: decided at install, a bit in
+**    'infomask'): the C handler, where it counts the delivery (on
+**    whatever thread it lands, with the sender's own siginfo), first
+**    stores a record in the signal's ring of RING_SIZE (64), then
+**    counts; dispatch takes the count, then the record at the ring's
+**    head, so a delivery sent on to the Lua thread keeps its sender's
+**    info and the wake-up carries none. Standard signals keep what
+**    the kernel kept when it merged them. A one-parameter handler's
+**    deliveries store nothing.
+** 8. Backpressure, never a silent loss: once a signal's ring holds
+**    HIGH_WATER records, the C handler on the Lua thread blocks the
+**    signal in the mask it returns to ('heldmask'), and dispatch
+**    unblocks it when it has emptied half of the ring: the kernel
+**    holds the rest meanwhile, in order, and a sender of real-time
+**    signals meets EAGAIN when the kernel's queue is full. A delivery
+**    that still finds the ring full (several threads at once) is
+**    queued back to the Lua thread with its own siginfo (a thread's
+**    own queue comes before the process's, so the order holds), and
+**    the signal is held the same way; while it is held, deliveries on
+**    other threads go behind the held ones. Only if the kernel refuses
+**    that too (its queue is full) is the delivery counted without a
+**    record: its handler gets info.dropped.
+** 9. Order across threads: two threads that take consecutive
+**    deliveries run their C handlers at the same time, so which
+**    stores first is a race. A signal sent by another process (kill,
+**    sigqueue) that lands on a thread other than the Lua thread is
+**    therefore blocked in that thread from then on (in the mask its
+**    C handler returns to), when its handler takes info: after the
+**    first delivery to each thread, all reach the Lua thread, one at
+**    a time, in the kernel's order; that first one may come late (at
+**    most one per thread). Signals a thread sends to a thread (tgkill,
+**    the kernel's faults) and one-parameter handlers leave masks
+**    alone.
+** 10. signal.queue pauses a signal ('pausedmask'): dispatch leaves its
+**    deliveries in the ring (then the kernel holds them, as in 8)
+**    until the queue has room. The pause belongs to the handler that
+**    asked for it: another handler set meanwhile runs, and the pause
+**    comes back with the queue's handler.
 **
 ** The platform interface (lplatform.h) is all the shared files know of
 ** the system beyond POSIX: lsig_follow (the calling thread becomes the
@@ -77,7 +116,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
-#include <unistd.h>
+#include <unistd.h>  /* and ucontext_t through <signal.h> */
 
 #include "lua.h"
 #include "lauxlib.h"
@@ -154,11 +193,46 @@ static int handlers_ref = LUA_NOREF;
 static void *owner_sentinel;
 static sigset_t handled;  /* signals whose handler is ours */
 static lua_State *runner;  /* the owner's thread that runs handlers */
+static int builder_ref = LUA_NOREF;  /* what makes a handler's info */
 static lua_State *interrupted;  /* the thread a dispatch interrupted */
 
 /* A handler runs: deliveries meanwhile are only counted (not armed),
 ** and the dispatch loop takes them when the handler returns. */
 static atomic_int dispatching;
+
+
+/*
+** Each delivery's siginfo, for handlers that take it: per signal, a
+** bounded ring of records with a sequence number per slot (Vyukov's
+** bounded queue): many producers (C handlers, on any thread), one
+** consumer (dispatch, on the Lua thread), atomics only. A slot is free
+** for position p when its 'seq' is p, holds the record of position p
+** when it is p + 1. The rings are static: a signal's pages are touched
+** only once a handler that takes info is installed for it.
+*/
+#define RING_SIZE 64
+#define HIGH_WATER (RING_SIZE - 16)  /* the Lua thread holds back from here */
+
+typedef struct Slot {
+  atomic_uint seq;
+  lsig_Info info;
+} Slot;
+
+typedef struct Ring {
+  atomic_uint enq;  /* next position to reserve (producers) */
+  atomic_uint deq;  /* next position to take (dispatch only) */
+  Slot slot[RING_SIZE];
+} Ring;
+
+static Ring rings[LSIG_NSIG];
+static char ringready[LSIG_NSIG];  /* main flow: its slots are set up */
+
+/* A bit per signal whose handler takes info (producers keep records);
+** one per signal held back (the Lua thread blocks it until its ring
+** has room); one per signal whose dispatch signal.queue paused. */
+static _Atomic(uint64_t) infomask;
+static _Atomic(uint64_t) heldmask;
+static _Atomic(uint64_t) pausedmask;
 
 
 /*
@@ -231,6 +305,79 @@ static void count (int signo) {
 }
 
 
+/* Keeps a record of the delivery in signo's ring; 0 if it is full. */
+static int push (int signo, const siginfo_t *si) {
+  Ring *r = &rings[signo];
+  unsigned pos = atomic_load_explicit(&r->enq, memory_order_relaxed);
+  for (;;) {
+    Slot *s = &r->slot[pos % RING_SIZE];
+    unsigned seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+    int dif = (int)(seq - pos);
+    if (dif == 0) {
+      if (atomic_compare_exchange_weak(&r->enq, &pos, pos + 1)) {
+        lsig_fillinfo(&s->info, si);
+        atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
+        return 1;
+      }
+    }
+    else if (dif < 0)
+      return 0;  /* the slot still holds a record a lap behind: full */
+    else
+      pos = atomic_load_explicit(&r->enq, memory_order_relaxed);
+  }
+}
+
+
+/*
+** Backpressure: a delivery whose record finds no room goes back to the
+** kernel, queued with its own siginfo to the Lua thread, and the Lua
+** thread holds signo blocked (the C handler there blocks it in the
+** mask it returns to) until dispatch has made room. The kernel keeps
+** the rest meanwhile: a thread's own queue is delivered before the
+** process's, so the order holds, and a sender of real-time signals
+** gets EAGAIN once the kernel's queue is full, as from any full queue.
+** 0 if the kernel refused it too (its queue is full): the delivery is
+** then counted with no record, and its handler gets info.dropped.
+*/
+static int holdback (int signo, const siginfo_t *si, void *context,
+                     int onlua) {
+  if (!lsig_requeue(signo, si)) return 0;
+  atomic_fetch_or(&heldmask, PENDING_BIT(signo));
+  if (onlua)
+    sigaddset(&((ucontext_t *)context)->uc_sigmask, signo);
+  return 1;
+}
+
+
+/*
+** Takes a delivery in: its record first (when its handler takes
+** info), then its count, so that dispatch never takes a count whose
+** record is not at least reserved. While signo is held back, a
+** delivery on another thread goes behind the ones the kernel holds.
+** Returns 0 if the kernel took it back.
+*/
+static int take (int signo, const siginfo_t *si, void *context,
+                 int onlua) {
+  uint64_t bit = PENDING_BIT(signo);
+  if (atomic_load(&infomask) & bit) {
+    if (!onlua && (si->si_code == SI_USER || si->si_code == SI_QUEUE)
+        && si->si_pid != getpid())
+      sigaddset(&((ucontext_t *)context)->uc_sigmask, signo);
+    if (((atomic_load(&heldmask) & bit) && !onlua) || !push(signo, si)) {
+      if (holdback(signo, si, context, onlua)) return 0;
+    }
+    else if (onlua && atomic_load(&rings[signo].enq)
+                      - atomic_load(&rings[signo].deq) >= HIGH_WATER) {
+      /* nearly full: the kernel keeps the next ones, none need requeuing */
+      atomic_fetch_or(&heldmask, bit);
+      sigaddset(&((ucontext_t *)context)->uc_sigmask, signo);
+    }
+  }
+  count(signo);
+  return 1;
+}
+
+
 /* pthread_self only reads the thread pointer: safe in a handler. */
 static int onluathread (void) {
   return atomic_load(&lua_thread) == (uintptr_t)pthread_self();
@@ -242,13 +389,12 @@ static int onluathread (void) {
 static void on_signal (int signo, siginfo_t *info, void *context) {
   int saved_errno = errno;
   lua_State *main;
-  (void)context;
   atomic_fetch_add(&active, 1);
   main = atomic_load(&owner_main);
   if (main != NULL && signo > 0 && signo < LSIG_NSIG) {
     int woken = lsig_takewake(info);
     if (onluathread()) {
-      if (!woken) count(signo);
+      if (!woken) take(signo, info, context, 1);
       if (!atomic_load(&hook_busy) && !atomic_load(&dispatching)) {
         lua_State *co = atomic_load(&running_co);
         atomic_fetch_add(&arm_gen, 1);
@@ -256,8 +402,7 @@ static void on_signal (int signo, siginfo_t *info, void *context) {
         arm(main);
       }
     }
-    else {
-      if (!woken) count(signo);
+    else if (woken || take(signo, info, context, 0)) {
       if (lsig_sendwake(signo)) count(signo);
     }
   }
@@ -400,7 +545,8 @@ static void clearbit (int signo) {
 /* The lowest signal with a delivery left, which it takes; 0 if none. */
 static int takepending (void) {
   uint64_t mask;
-  while ((mask = atomic_load(&pending_mask)) != 0) {
+  while ((mask = atomic_load(&pending_mask) & ~atomic_load(&pausedmask))
+         != 0) {
     int signo = __builtin_ctzll(mask) + 1;
     unsigned n = atomic_load(&sigstate[signo].pending);
     if (n == 0)
@@ -437,6 +583,7 @@ static void giveback (int signo) {
 ** it was. A runner that a handler's error killed is reset for reuse.
 */
 static const char runner_key = 0;
+static const char builder_key = 0;  /* registry: siginfo.c's builder */
 
 lua_State *lsig_runner (void) {
   return runner;
@@ -465,6 +612,196 @@ static void resetrunner (lua_State *L) {
 }
 
 
+/*
+** {------------------------------------------------------
+** Records, seen from dispatch
+** -------------------------------------------------------
+*/
+
+/*
+** The record due for the delivery just taken, or NULL if it has none
+** (it came before its handler took info, or the kernel's queue was
+** full too). A slot reserved and not yet written is being written by
+** a C handler on another thread, between two of its stores (it runs
+** with every signal blocked): dispatch yields until it is done.
+*/
+static const lsig_Info *peekrecord (int signo) {
+  Ring *r = &rings[signo];
+  unsigned pos;
+  Slot *s;
+  if (!ringready[signo]) return NULL;
+  pos = atomic_load_explicit(&r->deq, memory_order_relaxed);
+  if (atomic_load(&r->enq) == pos) return NULL;
+  s = &r->slot[pos % RING_SIZE];
+  while (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + 1)
+    sched_yield();
+  return &s->info;
+}
+
+
+/*
+** Unblocks a signal held back, on the Lua thread, unless a blocked()
+** guard opened meanwhile blocks it: that guard unblocks it when it
+** closes (it counted it as not blocked before).
+*/
+static void letgo (int signo) {
+  sigset_t one;
+  atomic_fetch_and(&heldmask, ~PENDING_BIT(signo));
+  if (lsig_guarded(signo)) return;
+  sigemptyset(&one);
+  sigaddset(&one, signo);
+  pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+}
+
+
+int lsig_isheld (int signo) {
+  return (atomic_load(&heldmask) & PENDING_BIT(signo)) != 0;
+}
+
+
+/*
+** Frees the record taken; once the ring is half empty, a signal held
+** back is unblocked on the Lua thread (where the C handler blocked it),
+** and the kernel delivers what it kept, in order.
+*/
+static void droprecord (int signo) {
+  Ring *r = &rings[signo];
+  uint64_t bit = PENDING_BIT(signo);
+  unsigned pos = atomic_load_explicit(&r->deq, memory_order_relaxed);
+  atomic_store_explicit(&r->slot[pos % RING_SIZE].seq, pos + RING_SIZE,
+                        memory_order_release);
+  atomic_store_explicit(&r->deq, pos + 1, memory_order_release);
+  if ((atomic_load(&heldmask) & bit) && !(atomic_load(&pausedmask) & bit)
+      && atomic_load(&r->enq) - (pos + 1) <= RING_SIZE / 2)
+    letgo(signo);
+}
+
+
+static void initring (int signo) {
+  Ring *r = &rings[signo];
+  unsigned i;
+  for (i = 0; i < RING_SIZE; i++)
+    atomic_store(&r->slot[i].seq, i);
+  atomic_store(&r->deq, 0);
+  atomic_store(&r->enq, 0);
+}
+
+
+static void unpause (int signo);
+
+
+/*
+** The handler that paused signo (signal.queue's), kept while its pause
+** lasts: another handler set meanwhile runs, and the pause comes back
+** with it. Pushes it and returns 1, or pushes nothing and returns 0.
+*/
+static const char pausers_key = 0;
+
+static int pushpauser (lua_State *L, int signo) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &pausers_key) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  if (lua_rawgeti(L, -1, signo) == LUA_TNIL) {
+    lua_pop(L, 2);
+    return 0;
+  }
+  lua_remove(L, -2);
+  return 1;
+}
+
+
+/*
+** Can the handler on top of L take a second argument? A Lua function
+** that declares two parameters or '...', a C function, or a callable
+** object (its __call gets the arguments after itself).
+*/
+static int takesinfo (lua_State *L) {
+  lua_Debug ar;
+  if (lua_iscfunction(L, -1)) return 1;
+  if (!lua_isfunction(L, -1)) return !lua_isnil(L, -1);
+  lua_pushvalue(L, -1);
+  lua_getinfo(L, ">u", &ar);
+  return ar.nparams >= 2 || ar.isvararg;
+}
+
+
+/*
+** After signo's handler changed (signal, scoped and their undoing):
+** records are kept from now on if the new handler takes info. Its
+** ring is set up the first time, before any producer may use it.
+*/
+void lsig_sethandler (lua_State *L, int signo) {
+  int wants, pauser;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+  lua_rawgeti(L, -1, signo);
+  wants = takesinfo(L);
+  pauser = 0;
+  if (pushpauser(L, signo)) {  /* stack: handlers handler pauser */
+    pauser = lua_rawequal(L, -1, -2);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 2);
+  if (wants) {
+    if (!ringready[signo]) {
+      initring(signo);
+      ringready[signo] = 1;
+    }
+    atomic_fetch_or(&infomask, PENDING_BIT(signo));
+  }
+  else
+    atomic_fetch_and(&infomask, ~PENDING_BIT(signo));
+  if (pauser)  /* its queue's handler is back, and its queue still full */
+    atomic_fetch_or(&pausedmask, PENDING_BIT(signo));
+  else
+    unpause(signo);  /* a pause is its queue's, not another handler's */
+}
+
+
+/*
+** signal.queue's pause: dispatch leaves signo's deliveries where they
+** are (its ring fills, then the kernel holds them), until resumed.
+*/
+int lsig_hold (lua_State *L, int signo, int on) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &pausers_key) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_createtable(L, LSIG_NSIG, 0);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &pausers_key);
+  }
+  if (on) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
+    lua_rawgeti(L, -1, signo);
+    lua_remove(L, -2);
+  }
+  else
+    lua_pushnil(L);
+  lua_rawseti(L, -2, signo);  /* stack: pausers */
+  lua_pop(L, 1);
+  if (on) {
+    atomic_fetch_or(&pausedmask, PENDING_BIT(signo));
+    return 1;
+  }
+  unpause(signo);
+  lsig_dispatch(L);
+  return 1;
+}
+
+
+/* Dispatch takes signo's deliveries again (the caller dispatches). */
+static void unpause (int signo) {
+  uint64_t bit = PENDING_BIT(signo);
+  if (!(atomic_load(&pausedmask) & bit)) return;
+  atomic_fetch_and(&pausedmask, ~bit);
+  if (atomic_load(&pending_mask) & bit) atomic_store(&any_pending, 1);
+  if ((atomic_load(&heldmask) & bit) && ringready[signo]
+      && atomic_load(&rings[signo].enq) == atomic_load(&rings[signo].deq))
+    letgo(signo);  /* nothing left to make room with: now */
+}
+
+/* }------------------------------------------------------ */
+
+
 enum { CALLED, FAILED, FAILED_MEM, UNCALLABLE };
 
 /*
@@ -476,23 +813,36 @@ enum { CALLED, FAILED, FAILED_MEM, UNCALLABLE };
 */
 static int callhandler (lua_State *L, int signo) {
   lua_State *R = runner;
-  int status, nres;
+  const lsig_Info *rec = peekrecord(signo);
+  int status, nres, nargs = 1;
   lua_rawgeti(R, LUA_REGISTRYINDEX, handlers_ref);
   if (lua_rawgeti(R, -1, signo) == LUA_TNIL) {
     lua_settop(R, 0);
+    if (rec != NULL) droprecord(signo);
     return CALLED;
   }
   lua_remove(R, -2);  /* runner: handler */
   lua_pushinteger(R, signo);
   if (lua_gethook(R) != NULL) lua_sethook(R, NULL, 0, 0);
-  status = lua_resume(R, L, 1, &nres);
+  if (atomic_load(&infomask) & PENDING_BIT(signo)) {
+    lua_rawgeti(R, LUA_REGISTRYINDEX, builder_ref);  /* siginfo.c */
+    lua_pushlightuserdata(R, (void *)rec);
+    lua_pushinteger(R, signo);
+    if (lua_pcall(R, 2, 1, 0) != LUA_OK) {  /* no memory: keep it all */
+      lua_settop(R, 0);
+      return UNCALLABLE;
+    }
+    nargs = 2;  /* runner: handler signo info */
+  }
+  status = lua_resume(R, L, nargs, &nres);
+  if (lua_status(R) == LUA_OK && status != LUA_OK) {  /* refused */
+    lua_settop(R, 0);
+    return UNCALLABLE;
+  }
+  if (rec != NULL) droprecord(signo);
   if (status == LUA_OK) {
     lua_settop(R, 0);
     return CALLED;
-  }
-  if (lua_status(R) == LUA_OK) {  /* refused before it ran */
-    lua_settop(R, 0);
-    return UNCALLABLE;
   }
   if (status == LUA_YIELD)
     lua_pushliteral(L, "attempt to yield from a signal handler");
@@ -705,6 +1055,7 @@ void lsig_audit (lua_State *L) {
         || sigaction(signo, NULL, &sa) != 0 || lsig_isours(&sa))
       continue;
     sigdelset(&handled, signo);
+    atomic_fetch_and(&infomask, ~PENDING_BIT(signo));
     lua_rawgeti(L, LUA_REGISTRYINDEX, handlers_ref);
     lua_pushnil(L);
     lua_rawseti(L, -2, signo);
@@ -726,13 +1077,25 @@ void lsig_audit (lua_State *L) {
 ** =======================================================
 */
 
+/* With no C handler of ours running on any thread: a forked child's
+** one thread, or a closing owner after 'active' fell to 0. A record
+** reserved when fork() copied the process would never be written; a
+** signal held back stays blocked in a child's mask, and is let go. */
 static void clearpending (void) {
+  sigset_t held;
   int signo;
-  for (signo = 0; signo < LSIG_NSIG; signo++)
+  sigemptyset(&held);
+  for (signo = 1; signo < LSIG_NSIG; signo++)
+    if (atomic_load(&heldmask) & PENDING_BIT(signo)) sigaddset(&held, signo);
+  pthread_sigmask(SIG_UNBLOCK, &held, NULL);
+  for (signo = 0; signo < LSIG_NSIG; signo++) {
     atomic_store(&sigstate[signo].pending, 0);
+    if (ringready[signo]) initring(signo);
+  }
   atomic_store(&pending_mask, 0);
   atomic_store(&any_pending, 0);
   atomic_store(&lua_thread, 0);  /* the next claim follows, afresh */
+  atomic_store(&heldmask, 0);
 }
 
 
@@ -761,7 +1124,11 @@ static int sig_release (lua_State *L) {
   if (lua_touserdata(L, 1) != owner_sentinel) return 0;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old);
+  for (i = 1; i < LSIG_NSIG; i++)  /* held back by us: let them go */
+    if (atomic_load(&heldmask) & PENDING_BIT(i)) sigdelset(&old, i);
   atomic_store(&owner_main, NULL);
+  atomic_store(&infomask, 0);
+  atomic_store(&pausedmask, 0);
   restoreall();
   while (atomic_load(&active) > 0)  /* one still runs on another thread */
     sched_yield();
@@ -773,7 +1140,7 @@ static int sig_release (lua_State *L) {
   clearpending();
   atomic_store(&dispatching, 0);
   runner = interrupted = NULL;
-  handlers_ref = LUA_NOREF;  /* the state is going: nothing to unref */
+  handlers_ref = builder_ref = LUA_NOREF;  /* the state is going */
   owner_sentinel = NULL;
   atomic_store(&owner_registry, NULL);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -818,7 +1185,7 @@ int lsig_claim (lua_State *L) {
   const void *none = NULL;
   void *sentinel;
   lua_State *R;
-  int ref;
+  int ref, bref;
   if (atomic_load(&owner_registry) == reg) return 0;
   lsig_checkowner(L);
   luaL_checkstack(L, 3, NULL);
@@ -843,14 +1210,23 @@ int lsig_claim (lua_State *L) {
   }
   R = lua_tothread(L, -1);
   lua_pop(L, 1);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &builder_key) != LUA_TFUNCTION) {
+    lua_pop(L, 1);
+    lsig_pushinfobuilder(L);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &builder_key);
+  }
+  bref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   ref = luaL_ref(L, LUA_REGISTRYINDEX);
   if (!atomic_compare_exchange_strong(&owner_registry, &none, reg)) {
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, bref);
     luaL_error(L, "signal handlers are owned by another Lua state "
                   "in this process");
   }
   handlers_ref = ref;
+  builder_ref = bref;
   owner_sentinel = sentinel;
   runner = R;
   followthread();
@@ -867,7 +1243,8 @@ int lsig_claim (lua_State *L) {
 void lsig_unclaim (lua_State *L) {
   atomic_store(&owner_main, NULL);
   luaL_unref(L, LUA_REGISTRYINDEX, handlers_ref);
-  handlers_ref = LUA_NOREF;
+  luaL_unref(L, LUA_REGISTRYINDEX, builder_ref);
+  handlers_ref = builder_ref = LUA_NOREF;
   owner_sentinel = NULL;
   runner = NULL;
   atomic_store(&owner_registry, NULL);

@@ -140,6 +140,7 @@ static int install (lua_State *L, int signo, int kind, int arg) {
     return e;
   }
   lua_pop(L, 2);
+  lsig_sethandler(L, signo);  /* does it take info? */
   return 0;
 }
 
@@ -272,6 +273,7 @@ static int restorescope (lua_State *L, Scope *scope) {
     return e;
   }
   lua_pop(L, 2);
+  lsig_sethandler(L, signo);
   return 0;
 }
 

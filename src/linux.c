@@ -98,6 +98,13 @@ int lsig_takewake (const siginfo_t *info) {
 }
 
 
+int lsig_requeue (int signo, const siginfo_t *si) {
+  siginfo_t copy = *si;  /* our own process: any si_code is allowed */
+  return syscall(SYS_rt_tgsigqueueinfo, atomic_load(&lua_pid),
+                 atomic_load(&lua_tid), signo, &copy) == 0;
+}
+
+
 int lsig_pipe (int fds[2]) {
   return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
 }
@@ -147,14 +154,46 @@ static int sig_pidfd_open (lua_State *L) {
 }
 
 
+/* A siginfo field of the table at 'arg', an int; 'def' if absent. */
+static int infofield (lua_State *L, int arg, const char *name, int def) {
+  int isnum;
+  lua_Integer v;
+  if (lua_getfield(L, arg, name) == LUA_TNIL) {
+    lua_pop(L, 1);
+    return def;
+  }
+  v = lua_tointegerx(L, -1, &isnum);
+  if (!isnum || v < INT_MIN || v > INT_MAX)
+    luaL_argerror(L, arg, lua_pushfstring(L, "%s must be an integer", name));
+  lua_pop(L, 1);
+  return (int)v;
+}
+
+
+/*
+** The siginfo, when given, is a table of the fields to send: si_value
+** (default 0) and si_code (default SI_QUEUE), as sigqueue sends them;
+** the sender's pid and uid are filled in. What the kernel refuses
+** (a code other than SI_QUEUE to another process) is its refusal.
+*/
 static int sig_pidfd_send_signal (lua_State *L) {
   lua_Integer fd = luaL_checkinteger(L, 1);
   int signo = lsig_checksignal0(L, 2);
   unsigned int flags = checkflags(L, 4);
+  siginfo_t info, *pinfo = NULL;
   luaL_argcheck(L, 0 <= fd && fd <= INT_MAX, 1, "invalid fd");
-  luaL_argcheck(L, lua_isnoneornil(L, 3), 3, "siginfo must be nil");
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    memset(&info, 0, sizeof info);
+    info.si_signo = signo;
+    info.si_code = infofield(L, 3, "si_code", SI_QUEUE);
+    info.si_value.sival_int = infofield(L, 3, "si_value", 0);
+    info.si_pid = getpid();
+    info.si_uid = getuid();
+    pinfo = &info;
+  }
   return luaL_fileresult(L,
-      syscall(SYS_pidfd_send_signal, (int)fd, signo, NULL, flags) == 0,
+      syscall(SYS_pidfd_send_signal, (int)fd, signo, pinfo, flags) == 0,
       "pidfd_send_signal");
 }
 

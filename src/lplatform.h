@@ -64,6 +64,15 @@ LSIG_FUNC void lsig_unfollow (void);
 LSIG_FUNC int lsig_sendwake (int signo);
 LSIG_FUNC int lsig_takewake (const siginfo_t *info);
 
+/*
+** Queues the delivery 'si' of signo again, with its own siginfo, to
+** the Lua thread (engine.c's backpressure, for handlers that take
+** info); 1 if the kernel took it, 0 if it refused (its queue is full)
+** or the platform cannot (posix.c: the handler then gets info.dropped).
+** Async-signal-safe.
+*/
+LSIG_FUNC int lsig_requeue (int signo, const siginfo_t *si);
+
 /* A pipe with both ends non-blocking and close-on-exec. */
 LSIG_FUNC int lsig_pipe (int fds[2]);
 

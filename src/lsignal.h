@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "lua.h"
@@ -31,6 +32,20 @@
 /* What a disposition is, in the integers Python gives SIG_DFL and
 ** SIG_IGN, and a Lua handler. */
 enum { LSIG_DFL = 0, LSIG_IGN = 1, LSIG_LUA = 2 };
+
+/*
+** A delivery's siginfo as the module keeps it for a handler that takes
+** it (siginfo.c): the fields of the table a handler gets, in 48 bytes.
+** 'value' is si_value's sival_int (what sigqueue sends); 'addr' is
+** si_addr where the kernel sets it ('hasaddr'), as an integer.
+*/
+typedef struct lsig_Info {
+  int signo, code, err, pid, status, value;
+  unsigned uid;
+  int hasaddr;
+  long band;
+  uintptr_t addr;
+} lsig_Info;
 
 /* Registry keys: addresses of static objects, unique per process. */
 LSIG_FUNC const char lsig_handlers_key;  /* signo -> Lua handler */
@@ -62,6 +77,9 @@ LSIG_FUNC unsigned lsig_armcount (void);
 LSIG_FUNC int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev);
 LSIG_FUNC lua_State *lsig_runner (void);
 LSIG_FUNC lua_State *lsig_interrupted (void);
+LSIG_FUNC void lsig_sethandler (lua_State *L, int signo);
+LSIG_FUNC int lsig_hold (lua_State *L, int signo, int on);
+LSIG_FUNC int lsig_isheld (int signo);
 
 /* coroutines.c */
 LSIG_FUNC int lsig_closethread (lua_State *co, lua_State *from);
@@ -83,8 +101,14 @@ LSIG_FUNC int lsig_sendstate (const struct sockaddr_un *sa, int salen,
 ** handler (counted as the module's own) */
 LSIG_FUNC void lsig_defaultaction (int signo);
 LSIG_FUNC void lsig_onshutdown (int signo, siginfo_t *info, void *context);
+
 /* process.c */
 LSIG_FUNC pid_t lsig_checkpid (lua_State *L, int arg);
+
+/* siginfo.c */
+LSIG_FUNC void lsig_fillinfo (lsig_Info *r, const siginfo_t *si);
+LSIG_FUNC void lsig_pushinfo (lua_State *L, int signo, const lsig_Info *r);
+LSIG_FUNC void lsig_pushinfobuilder (lua_State *L);
 
 /* names.c */
 LSIG_FUNC int lsig_checksignal (lua_State *L, int arg);
@@ -99,6 +123,7 @@ LSIG_FUNC void lsig_stoptimer (int signo);
 
 /* waits.c */
 LSIG_FUNC int lsig_wait (double timeout);
+LSIG_FUNC int lsig_guarded (int signo);
 LSIG_FUNC double lsig_monotonic (void);
 LSIG_FUNC struct timespec lsig_timespec (double seconds);
 
@@ -111,6 +136,7 @@ LSIG_FUNC void lsig_open_notify (lua_State *L);
 LSIG_FUNC void lsig_open_platform (lua_State *L);
 LSIG_FUNC void lsig_open_process (lua_State *L);
 LSIG_FUNC void lsig_open_shutdown (lua_State *L);
+LSIG_FUNC void lsig_open_siginfo (lua_State *L);
 LSIG_FUNC void lsig_open_spawn (lua_State *L);
 LSIG_FUNC void lsig_open_timers (lua_State *L);
 LSIG_FUNC void lsig_open_wakeup (lua_State *L);

@@ -319,6 +319,52 @@ static const luaL_Reg names_funcs[] = {
 };
 
 
+/* The si_code values a siginfo table may hold, where the platform
+** has them. */
+static void setcodes (lua_State *L) {
+#ifdef SI_USER
+  lsig_setinteger(L, "SI_USER", SI_USER);
+#endif
+#ifdef SI_QUEUE
+  lsig_setinteger(L, "SI_QUEUE", SI_QUEUE);
+#endif
+#ifdef SI_TIMER
+  lsig_setinteger(L, "SI_TIMER", SI_TIMER);
+#endif
+#ifdef SI_KERNEL
+  lsig_setinteger(L, "SI_KERNEL", SI_KERNEL);
+#endif
+#ifdef SI_TKILL
+  lsig_setinteger(L, "SI_TKILL", SI_TKILL);
+#endif
+#ifdef SI_MESGQ
+  lsig_setinteger(L, "SI_MESGQ", SI_MESGQ);
+#endif
+#ifdef SI_ASYNCIO
+  lsig_setinteger(L, "SI_ASYNCIO", SI_ASYNCIO);
+#endif
+#ifdef CLD_EXITED
+  lsig_setinteger(L, "CLD_EXITED", CLD_EXITED);
+#endif
+#ifdef CLD_KILLED
+  lsig_setinteger(L, "CLD_KILLED", CLD_KILLED);
+#endif
+#ifdef CLD_DUMPED
+  lsig_setinteger(L, "CLD_DUMPED", CLD_DUMPED);
+#endif
+#ifdef CLD_TRAPPED
+  lsig_setinteger(L, "CLD_TRAPPED", CLD_TRAPPED);
+#endif
+#ifdef CLD_STOPPED
+  lsig_setinteger(L, "CLD_STOPPED", CLD_STOPPED);
+#endif
+#ifdef CLD_CONTINUED
+  lsig_setinteger(L, "CLD_CONTINUED", CLD_CONTINUED);
+#endif
+  (void)L;
+}
+
+
 void lsig_open_names (lua_State *L) {
   const SigName *n;
   luaL_setfuncs(L, names_funcs, 0);
@@ -337,6 +383,7 @@ void lsig_open_names (lua_State *L) {
   lsig_setinteger(L, "ITIMER_REAL", ITIMER_REAL);
   lsig_setinteger(L, "ITIMER_VIRTUAL", ITIMER_VIRTUAL);
   lsig_setinteger(L, "ITIMER_PROF", ITIMER_PROF);
+  setcodes(L);
   pushsignals(L);
   lua_setfield(L, -2, "Signals");
 }

@@ -202,6 +202,14 @@ int lsig_takewake (const siginfo_t *info) {
 /* Not atomic with the pipe's creation, as pipe2 is: a program that
 ** forks and execs in another thread meanwhile may pass the two
 ** descriptors on. */
+/* No way to queue a signal with a given siginfo to one thread. */
+int lsig_requeue (int signo, const siginfo_t *si) {
+  (void)signo;
+  (void)si;
+  return 0;
+}
+
+
 int lsig_pipe (int fds[2]) {
   int i;
   if (pipe(fds) != 0) return -1;

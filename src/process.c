@@ -83,6 +83,28 @@ static int sig_pthread_kill (lua_State *L) {
 
 
 /*
+** sigqueue(pid, signum [, value]): POSIX sigqueue, the integer 'value'
+** as sival_int (what a handler's info.si_value gives back). Where the
+** platform has real-time signals (LSIG_HAVE_RTSIG: not macOS, which
+** has no sigqueue, nor the portable core that stands for it).
+*/
+#if LSIG_HAVE_RTSIG
+
+static int sig_sigqueue (lua_State *L) {
+  pid_t pid = checkpid(L, 1);
+  int signo = lsig_checksignal0(L, 2);
+  lua_Integer v = luaL_optinteger(L, 3, 0);
+  union sigval value;
+  luaL_argcheck(L, INT_MIN <= v && v <= INT_MAX, 3, "value out of range");
+  memset(&value, 0, sizeof value);
+  value.sival_int = (int)v;
+  return luaL_fileresult(L, sigqueue(pid, signo, value) == 0, "sigqueue");
+}
+
+#endif
+
+
+/*
 ** {======================================================
 ** waitpid
 ** =======================================================
@@ -260,6 +282,9 @@ static const luaL_Reg process_funcs[] = {
   {"killpg", sig_killpg},
   {"pthread_kill", sig_pthread_kill},
   {"pthread_self", sig_pthread_self},
+#if LSIG_HAVE_RTSIG
+  {"sigqueue", sig_sigqueue},
+#endif
   {"waitpid", sig_waitpid},
   {NULL, NULL}
 };

@@ -98,15 +98,11 @@ static int sig_sigpending (lua_State *L) {
 
 #if LSIG_HAVE_SIGWAITINFO
 
+/* The same table a handler that takes info gets (siginfo.c). */
 static int pushsiginfo (lua_State *L, const siginfo_t *info) {
-  lua_createtable(L, 0, 7);
-  lsig_setinteger(L, "si_signo", info->si_signo);
-  lsig_setinteger(L, "si_code", info->si_code);
-  lsig_setinteger(L, "si_errno", info->si_errno);
-  lsig_setinteger(L, "si_pid", info->si_pid);
-  lsig_setinteger(L, "si_uid", info->si_uid);
-  lsig_setinteger(L, "si_status", info->si_status);
-  lsig_setinteger(L, "si_band", info->si_band);
+  lsig_Info r;
+  lsig_fillinfo(&r, info);
+  lsig_pushinfo(L, info->si_signo, &r);
   return 1;
 }
 
@@ -233,7 +229,9 @@ static int sig_blocked (lua_State *L) {
   for (signo = 1; signo < LSIG_NSIG; signo++) {
     if (sigismember(&set, signo) != 1) continue;
     if (guards.count[signo]++ == 0) {
-      if (sigismember(&current, signo) == 1)
+      /* blocked by the engine's backpressure (not the program): the
+      ** engine leaves it to this guard to unblock */
+      if (sigismember(&current, signo) == 1 && !lsig_isheld(signo))
         sigaddset(&guards.before, signo);
       else
         sigdelset(&guards.before, signo);
@@ -243,6 +241,12 @@ static int sig_blocked (lua_State *L) {
   b->set = set;
   b->open = 1;
   return 1;
+}
+
+
+/* Does an open guard of the calling thread block signo? */
+int lsig_guarded (int signo) {
+  return guards.count[signo] > 0;
 }
 
 

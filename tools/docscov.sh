@@ -4,7 +4,8 @@
 #     (the Windows build) must appear in the
 #     README as a call, name( — metamethods (__close, ...) and the
 #     internal coroutines/wraphooks (they replace coroutine.resume/wrap
-#     and debug.sethook/gethook) aside;
+#     and debug.sethook/gethook) and queuecore (signal.queue's core)
+#     aside;
 #   * every field set by name in src/*.c (lsig_setinteger, lua_setfield),
 #     every signal name of the table in src/names.c and every signal.NAME
 #     that lua/signal.lua adds must appear as a word.
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.." || exit 1
 readme=${1:-README.md}
 [ -r "$readme" ] || { echo "docscov: cannot read $readme" >&2; exit 2; }
 
-internal="coroutines wraphooks"
+internal="coroutines wraphooks queuecore"
 
 # {"name", func} entries of the luaL_Reg arrays.
 functions=$(awk '

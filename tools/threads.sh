@@ -1,9 +1,10 @@
 #!/bin/sh
 # Runs the threaded host (spec/hosts/threads.c) RUNS times in each mode,
 # Lua in the main thread, in a worker, and moved from one worker to
-# another, each run stormed with
-# COUNT real-time and COUNT standard signals; prints the failures
-# (crashes, lost deliveries, handlers off the Lua thread) and a total.
+# another, and in a worker with a handler that takes info (info), each
+# run stormed with COUNT real-time and COUNT standard signals; prints
+# the failures (crashes, lost deliveries, handlers off the Lua thread,
+# infos out of order) and a total.
 #   sh tools/threads.sh [BUILD [RUNS [COUNT [lossy]]]]
 # With "lossy" (ThreadSanitizer) a ThreadSanitizer report fails the run.
 cd "$(dirname "$0")/.." || exit 1
@@ -22,7 +23,7 @@ start=$(date +%s)
 i=0
 while [ "$i" -lt "$runs" ]; do
   i=$((i + 1))
-  for mode in main worker move; do
+  for mode in main worker move info; do
     total=$((total + 1))
     out=$(timeout 300 "$build/host_threads" "$mode" "$count" $lossy 2>&1)
     status=$?

@@ -5,6 +5,14 @@
 **           block no signal.
 **   worker  Lua runs in a worker thread; the main thread (the one the
 **           kernel prefers for a process's signals) and 4 helpers wait.
+**   info    as worker, with a SIGRTMIN handler that takes info: the
+**           i-th SIGRTMIN carries the value i, and each must reach the
+**           handler once, in order. Two threads that take consecutive
+**           deliveries race to store them, so the first delivery that
+**           each thread but the Lua thread takes may come late (after
+**           one sent after it): at most one per thread, NHELPERS + 1.
+**           Printed: how many came late ("out of order"), and how many
+**           values were missing or repeated.
 **   move    the state starts in one worker, which ends half way through
 **           the storm; a second worker takes the state over (calling
 **           signal.check() first, as the README asks of such hosts).
@@ -68,6 +76,7 @@
 static const char *mode;
 static long count;
 static int lossy;  /* ThreadSanitizer merges queued signals: count none */
+static int withinfo;  /* info mode */
 static int pinned;  /* latency: sender and helpers on cpus[0], Lua on cpus[1] */
 static int cpus[2];
 static int ready_pipe[2];
@@ -197,12 +206,22 @@ static int l_now (lua_State *L) {
 
 /* Storm: the Lua code counts what it handles and where. */
 static const char storm_script[] =
-  "local count, ready, now, lossy, rtmin = ...\n"
+  "local count, ready, now, lossy, rtmin, withinfo = ...\n"
   "local signal = require 'signal'\n"
-  "local rt, usr1, elsewhere = 0, 0, 0\n"
+  "local rt, usr1, elsewhere, disorder, top, bad, seen = 0, 0, 0, 0, 0, 0, {}\n"
   "local function where() local me = signal.pthread_self(); local a, b = host_thread(); if me ~= a and me ~= b then elsewhere = elsewhere + 1 end end\n"
   "-- by number: a portable build (PORTABLE=1) names no real-time signal\n"
-  "signal.signal(rtmin, function() rt = rt + 1; where() end)\n"
+  "if withinfo then\n"
+  "  signal.signal(rtmin, function(_, info)\n"
+  "    rt = rt + 1; where()\n"
+  "    local v = info.si_value\n"
+  "    if info.dropped or seen[v] then bad = bad + 1 else seen[v] = true end\n"
+  "    if v and v < top then disorder = disorder + 1 end\n"
+  "    if v and v > top then top = v end\n"
+  "  end)\n"
+  "else\n"
+  "  signal.signal(rtmin, function() rt = rt + 1; where() end)\n"
+  "end\n"
   "signal.signal('SIGUSR1', function() usr1 = usr1 + 1; where() end)\n"
   "local deadline = now() + (lossy and 5 or 120)\n"
   "local t, depth = {}, 0\n"
@@ -220,7 +239,8 @@ static const char storm_script[] =
   "end\n"
   "local function finish()\n"
   "  signal.sleep(0.1)  -- the last standard signal may still be on its way\n"
-  "  return rt, usr1, elsewhere\n"
+  "  if withinfo then for i = 1, count do if not seen[i] then bad = bad + 1 end end end\n"
+  "  return rt, usr1, elsewhere, disorder, bad\n"
   "end\n"
   "ready()\n"
   "return part, finish\n";
@@ -234,7 +254,7 @@ static const char latency_script[] =
   "signal.signal('SIGUSR1', function() n = n + 1; stamp() end)\n"
   "ready()\n"
   "local function part(stop) local x = 0; while n < stop do x = x + 1 end end\n"
-  "return part, function() return n, 0, 0 end\n";
+  "return part, function() return n, 0, 0, 0, 0 end\n";
 
 
 /* sigwait: the Lua thread waits for SIGUSR2 with SIGUSR1 in the set
@@ -252,13 +272,13 @@ static const char sigwait_script[] =
   "  local got = signal.sigwaitinfo and signal.sigwaitinfo(set).si_signo or signal.sigwait(set)\n"
   "  print(('handled %d, the wait returned %d'):format(n, got))\n"
   "end\n"
-  "return part, function() return n, 0, 0 end\n";
+  "return part, function() return n, 0, 0, 0, 0 end\n";
 
 
 static pid_t sender;  /* the storm's sender, in main, worker and move */
 static int sender_status;
 
-static int lua_result[3];
+static int lua_result[5];
 static int lua_failed;
 static lua_State *LS;
 
@@ -289,7 +309,8 @@ static void *setup (void *arg) {
   lua_pushcfunction(LS, latency ? l_stamp : l_now);
   lua_pushboolean(LS, lossy);
   lua_pushinteger(LS, SIGRTMIN);
-  if (report(LS, lua_pcall(LS, 5, 2, 0))) {
+  lua_pushboolean(LS, withinfo);
+  if (report(LS, lua_pcall(LS, 6, 2, 0))) {
     lua_setfield(LS, LUA_REGISTRYINDEX, "finish");
     lua_setfield(LS, LUA_REGISTRYINDEX, "part");
   }
@@ -313,10 +334,10 @@ static void *finish (void *arg) {
   runhere();
   if (!lua_failed) {
     lua_getfield(LS, LUA_REGISTRYINDEX, "finish");
-    if (report(LS, lua_pcall(LS, 0, 3, 0))) {
+    if (report(LS, lua_pcall(LS, 0, 5, 0))) {
       int i;
-      for (i = 0; i < 3; i++)
-        lua_result[i] = (int)lua_tointeger(LS, i - 3);
+      for (i = 0; i < 5; i++)
+        lua_result[i] = (int)lua_tointeger(LS, i - 5);
     }
   }
   /* the sender may still be sending (its last SIGUSR1s come after its
@@ -386,9 +407,10 @@ static void storm (pid_t parent) {
   int k, sigs[2];
   sigs[0] = SIGRTMIN;
   sigs[1] = SIGUSR1;
-  v.sival_int = 0;
+  memset(&v, 0, sizeof v);
   wait_ready();
   for (i = 0; i < count; i++) {
+    v.sival_int = (int)(i + 1);  /* the i-th of each carries i */
     for (k = 0; k < 2; k++) {
       while (sigqueue(parent, sigs[k], v) != 0) {
         if (errno != EAGAIN || getppid() != parent) _exit(1);
@@ -737,13 +759,14 @@ int main (int argc, char **argv) {
   pid_t parent = getpid(), child;
   int i, status, ok;
   if (argc < 3) {
-    fprintf(stderr, "usage: host_threads main|worker|move|sigwait|waitpid|tkill|latency COUNT [lossy|pinned]\n");
+    fprintf(stderr, "usage: host_threads main|worker|info|move|sigwait|waitpid|tkill|latency COUNT [lossy|pinned]\n");
     return 2;
   }
   mode = argv[1];
   count = strtol(argv[2], NULL, 10);
   lossy = argc > 3 && strcmp(argv[3], "lossy") == 0;
   pinned = argc > 3 && strcmp(argv[3], "pinned") == 0;
+  withinfo = strcmp(mode, "info") == 0;
   if (pipe(ready_pipe) != 0) return 2;
   if (strcmp(mode, "latency") == 0) return latency();
   if (strcmp(mode, "sigwait") == 0) return sigwait_mode();
@@ -754,7 +777,7 @@ int main (int argc, char **argv) {
   sender = child;
   for (i = 0; i < NHELPERS; i++)
     pthread_create(&helpers[i], NULL, helper, NULL);
-  if (strcmp(mode, "worker") == 0) {
+  if (strcmp(mode, "worker") == 0 || withinfo) {
     pthread_create(&lua, NULL, run_lua, NULL);
     pthread_join(lua, NULL);
   }
@@ -773,10 +796,12 @@ int main (int argc, char **argv) {
   ok = !lua_failed && (lua_result[0] == count || (lossy && lua_result[0] > 0))
        && lua_result[1] >= 1
        && lua_result[1] <= count && lua_result[2] == 0
+       && ((lua_result[3] <= NHELPERS + 1 && lua_result[4] == 0) || lossy)
        && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   printf("%s %s: SIGRTMIN %d of %ld, SIGUSR1 %d of %ld, %d off the Lua "
-         "thread, sender %s\n", ok ? "ok" : "FAIL", mode, lua_result[0],
-         count, lua_result[1], count, lua_result[2],
+         "thread, %d out of order, %d missing or repeated, sender %s\n",
+         ok ? "ok" : "FAIL", mode, lua_result[0], count, lua_result[1],
+         count, lua_result[2], lua_result[3], lua_result[4],
          WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "done" : "failed");
   return ok ? 0 : 1;
 }
