@@ -1002,6 +1002,21 @@ static int change (int signo, const struct sigaction *sa) {
 }
 
 
+/*
+** Discards what is pending of signo, on every thread: setting SIG_IGN
+** does that. The caller puts the disposition back (restoreall), so
+** that a delivery the module took in is not handed, once its handler
+** is gone, to a default action that would end the process.
+*/
+void lsig_discard (int signo) {
+  struct sigaction ign;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigemptyset(&ign.sa_mask);
+  sigaction(signo, &ign, NULL);
+}
+
+
 /* Installs our handler (LSIG_LUA), SIG_DFL or SIG_IGN for signo. */
 int lsig_setaction (int signo, int kind, int restart) {
   struct sigaction sa;
@@ -1125,7 +1140,10 @@ static int sig_release (lua_State *L) {
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old);
   for (i = 1; i < LSIG_NSIG; i++)  /* held back by us: let them go */
-    if (atomic_load(&heldmask) & PENDING_BIT(i)) sigdelset(&old, i);
+    if (atomic_load(&heldmask) & PENDING_BIT(i)) {
+      sigdelset(&old, i);
+      lsig_discard(i);  /* what the kernel holds for our handler goes, */
+    }                   /* as the deliveries counted and not yet run */
   atomic_store(&owner_main, NULL);
   atomic_store(&infomask, 0);
   atomic_store(&pausedmask, 0);

@@ -58,6 +58,7 @@ LSIG_FUNC void lsig_unclaim (lua_State *L);
 
 /* engine.c: dispositions */
 LSIG_FUNC int lsig_setaction (int signo, int kind, int restart);
+LSIG_FUNC void lsig_discard (int signo);
 LSIG_FUNC int lsig_putaction (int signo, const struct sigaction *sa);
 LSIG_FUNC int lsig_setrestart (int signo, int restart);
 LSIG_FUNC int lsig_isours (const struct sigaction *sa);

@@ -183,17 +183,13 @@ static int sig_sleep (lua_State *L) {
 */
 void lsig_stoptimer (int signo) {
   static const struct itimerval off;
-  struct sigaction ign;
   int which;
   if (signo == SIGALRM) which = ITIMER_REAL;
   else if (signo == SIGVTALRM) which = ITIMER_VIRTUAL;
   else if (signo == SIGPROF) which = ITIMER_PROF;
   else return;
   setitimer(which, &off, NULL);
-  memset(&ign, 0, sizeof ign);
-  ign.sa_handler = SIG_IGN;
-  sigemptyset(&ign.sa_mask);
-  sigaction(signo, &ign, NULL);
+  lsig_discard(signo);
 }
 
 
