@@ -261,18 +261,18 @@ describe("siginfo", function()
     assert.equal("500\t0\t0\n", out)
   end)
 
-  it("keeps the order of a burst when the Lua thread is a worker and other threads get deliveries", function()
-    -- once a thread other than the Lua thread has taken one, the rest
-    -- reach the Lua thread in order; that first one may come late, as
-    -- two threads store two deliveries at once: at most one per thread
-    -- (the host has 5 besides the Lua thread)
+  it("loses and repeats nothing of a burst when the Lua thread is a worker and other threads get deliveries", function()
+    -- a delivery that lands on another thread is queued again to the
+    -- Lua thread with its info; one that the Lua thread takes at the
+    -- same moment may pass it (measured: 1 to 6 in 100); the host fails
+    -- past a tenth, and on any value lost or repeated
     for _ = 1, 2 do
       local out, ok = helpers.sh(("exec %s/host_threads info 100000"):format(helpers.BUILD))
       assert.is_true(ok, out)
       local late = out:match("^ok info: SIGRTMIN 100000 of 100000, SIGUSR1 %d+ of 100000, "
         .. "0 off the Lua thread, (%d+) out of order, 0 missing or repeated")
       assert.is_truthy(late, out)
-      assert.is_true(tonumber(late) <= 5, out)
+      assert.is_true(tonumber(late) <= 10000, out)
     end
   end)
 end)

@@ -71,14 +71,18 @@
 ** 9. Order across threads: two threads that take consecutive
 **    deliveries run their C handlers at the same time, so which
 **    stores first is a race. A signal sent by another process (kill,
-**    sigqueue) that lands on a thread other than the Lua thread is
-**    therefore blocked in that thread from then on (in the mask its
-**    C handler returns to), when its handler takes info: after the
-**    first delivery to each thread, all reach the Lua thread, one at
-**    a time, in the kernel's order; that first one may come late (at
-**    most one per thread). Signals a thread sends to a thread (tgkill,
-**    the kernel's faults) and one-parameter handlers leave masks
-**    alone.
+**    sigqueue) that lands on a thread other than the Lua thread, when
+**    its handler takes info, is therefore not stored there but queued
+**    again, as it came, to the Lua thread (lsig_requeue; a thread's
+**    own queue is delivered before the process's): the Lua thread
+**    stores them one at a time, in the order they reach it. Only two
+**    deliveries that two other threads take at the same moment may
+**    swap places. No thread's mask is changed for this (blocking it in
+**    the other threads would be inherited by the threads they start,
+**    a new Lua thread among them, and outlive the state). Where the
+**    platform cannot requeue (posix.c), the delivery is stored where
+**    it lands. Signals a thread sends to a thread (tgkill, the
+**    kernel's faults) and one-parameter handlers are not requeued.
 ** 10. signal.queue pauses a signal ('pausedmask'): dispatch leaves its
 **    deliveries in the ring (then the kernel holds them, as in 8)
 **    until the queue has room. The pause belongs to the handler that
@@ -361,8 +365,8 @@ static int take (int signo, const siginfo_t *si, void *context,
   uint64_t bit = PENDING_BIT(signo);
   if (atomic_load(&infomask) & bit) {
     if (!onlua && (si->si_code == SI_USER || si->si_code == SI_QUEUE)
-        && si->si_pid != getpid())
-      sigaddset(&((ucontext_t *)context)->uc_sigmask, signo);
+        && si->si_pid != getpid() && lsig_requeue(signo, si))
+      return 0;  /* sent on to the Lua thread as it came: see note 9 */
     if (((atomic_load(&heldmask) & bit) && !onlua) || !push(signo, si)) {
       if (holdback(signo, si, context, onlua)) return 0;
     }
@@ -804,6 +808,10 @@ static void unpause (int signo) {
 
 enum { CALLED, FAILED, FAILED_MEM, UNCALLABLE };
 
+/* Handler calls one dispatch makes at most before the interrupted code
+** runs an instruction; what is left runs at the next. */
+#define DISPATCH_BUDGET 4096
+
 /*
 ** Calls the handler of 'signo' once, on the runner; a handler replaced
 ** by SIG_DFL or SIG_IGN before its turn came drops the delivery, as in
@@ -862,9 +870,11 @@ static int callhandler (lua_State *L, int signo) {
 ** memory: what is left then waits for the next delivery or call into
 ** the module, so that a program short of memory is not interrupted at
 ** every instruction. A handler that cannot be called keeps its
-** delivery for then too, and raises nothing.
+** delivery for then too, and raises nothing. After DISPATCH_BUDGET
+** calls the interrupted code runs one instruction before the rest.
 */
 void lsig_dispatch (lua_State *L) {
+  unsigned calls = 0;
   lsig_disarm(L);
   if (atomic_load(&dispatching) || !lsig_isowner(L)) return;
   followthread();
@@ -876,7 +886,16 @@ void lsig_dispatch (lua_State *L) {
       lsig_warnwakeup(L);
       while ((signo = takepending()) != 0) {
         int r = callhandler(L, signo);
-        if (r == CALLED) continue;
+        if (r == CALLED) {
+          if (++calls < DISPATCH_BUDGET) continue;
+          /* a storm faster than its handler would keep the program
+          ** from its next instruction for ever: it gets one */
+          atomic_store(&dispatching, 0);
+          interrupted = NULL;
+          atomic_store(&any_pending, 1);
+          lsig_armself(L);
+          return;
+        }
         atomic_store(&dispatching, 0);
         interrupted = NULL;
         if (r == UNCALLABLE) {

@@ -7,12 +7,12 @@
 **           kernel prefers for a process's signals) and 4 helpers wait.
 **   info    as worker, with a SIGRTMIN handler that takes info: the
 **           i-th SIGRTMIN carries the value i, and each must reach the
-**           handler once, in order. Two threads that take consecutive
-**           deliveries race to store them, so the first delivery that
-**           each thread but the Lua thread takes may come late (after
-**           one sent after it): at most one per thread, NHELPERS + 1.
-**           Printed: how many came late ("out of order"), and how many
-**           values were missing or repeated.
+**           handler once. A delivery that lands on another thread is
+**           queued again to the Lua thread, with its info, and may pass
+**           one the Lua thread takes at the same moment: at most a
+**           tenth may come late (after one sent after it). Printed: how
+**           many came late ("out of order"), and how many values were
+**           missing or repeated.
 **   move    the state starts in one worker, which ends half way through
 **           the storm; a second worker takes the state over (calling
 **           signal.check() first, as the README asks of such hosts).
@@ -796,7 +796,7 @@ int main (int argc, char **argv) {
   ok = !lua_failed && (lua_result[0] == count || (lossy && lua_result[0] > 0))
        && lua_result[1] >= 1
        && lua_result[1] <= count && lua_result[2] == 0
-       && ((lua_result[3] <= NHELPERS + 1 && lua_result[4] == 0) || lossy)
+       && ((lua_result[3] <= count / 10 && lua_result[4] == 0) || lossy)
        && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   printf("%s %s: SIGRTMIN %d of %ld, SIGUSR1 %d of %ld, %d off the Lua "
          "thread, %d out of order, %d missing or repeated, sender %s\n",
