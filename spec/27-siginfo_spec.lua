@@ -15,12 +15,9 @@ local RTMIN = signal.SIGRTMIN
 -- carrying the value i, after `delay` seconds (sigqueue, retried while
 -- the kernel's queue is full). Returns the sender's pid and status().
 local function burst(count, delay)
-  local pidfile, statusfile = helpers.tempname(), helpers.tempname()
-  os.remove(statusfile)
-  assert(os.execute(("( %s/host_sigqueue %d %d %d %g seq >/dev/null 2>&1 & echo $! >%s; wait $!; echo $? >%s ) >/dev/null 2>&1 &")
-    :format(helpers.BUILD, ME, RTMIN, count, delay or 0, pidfile, statusfile)))
-  local pid = assert(helpers.wait_until(function() return tonumber(helpers.readfile(pidfile)) end))
-  return pid, function() return tonumber(helpers.readfile(statusfile)) end
+  local pid, _, _, status = helpers.background(("%s/host_sigqueue %d %d %d %g seq")
+    :format(helpers.BUILD, ME, RTMIN, count, delay or 0))
+  return pid, status
 end
 
 -- Whether SIGRTMIN is pending (held by the kernel) for this thread.
@@ -246,12 +243,14 @@ describe("siginfo", function()
         if info.si_value ~= last + 1 then disorder = disorder + 1 end
         last = info.si_value or last
       end)
-      os.execute(("%s %d %d %d 0.2 seq &"):format(sender, signal.getpid(), RT, N))
+      -- a child of this process (io.popen's shell execs it), waited for
+      local s = io.popen(("exec %s %d %d %d 0.2 seq"):format(sender, signal.getpid(), RT, N))
       os.execute("sleep 1.5")
       for _ = 1, 3000 do
         if n >= N then break end
         signal.sleep(0.01)
       end
+      s:close()
       print(n, dropped, disorder)
     ]])
     local out, ok = helpers.sh(("exec prlimit --sigpending=20 %s %s 500 %s/host_sigqueue")

@@ -102,6 +102,8 @@ local function background(cmd)
   return pid, out, stop, status
 end
 
+helpers.background = background
+
 --- Waits for every process background() started (SIGKILL first to
 -- any still running): no process of the suite is left to be reparented.
 function helpers.reap()
