@@ -87,6 +87,17 @@ describe("threaded hosts", function()
                  .. "to an exited helper: pthread_kill: No such process\n", out)
   end)
 
+  it("take the pthread_kill ids of live threads only, up to the portable core's bound", function()
+    -- 1100 helpers ask for their ids and stay alive; then they end, and
+    -- 110 new ones ask. The portable core keeps the ids of 1024 live
+    -- threads (the Lua thread's among them) and forgets a thread's as
+    -- it ends; Linux ids are the kernel's, each live thread's taken
+    local out, ok = helpers.sh(("exec %s/host_threads many 1100"):format(helpers.BUILD))
+    assert.is_true(ok, out)
+    assert.equal(("alive 1100: %d taken; ended: 0 taken; again 110: 110 taken\n")
+                 :format(helpers.PORTABLE and 1024 - 1 or 1100), out)
+  end)
+
   for _, placement in ipairs({ "", "pinned" }) do
     it(("measure deliveries that land on helper threads against ones that land on the Lua thread %s")
        :format(placement == "" and "as placed by the scheduler" or "with the threads pinned"), function()

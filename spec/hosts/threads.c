@@ -30,6 +30,12 @@
 **           its ids, the kernel's and its pthread_t, and the script
 **           sends to the one of the kind the module gives: the portable
 **           core (pthread_t ids) takes no id it never gave out.
+**   many    COUNT helpers ask the module for their ids (each running
+**           the state in turn while the Lua thread waits) and stay
+**           alive; the Lua thread sends signal 0 to each id, again once
+**           they have all ended, and to COUNT/10 new ones: prints how
+**           many pthread_kill took each time. The portable core takes
+**           ids of at most 1024 live threads.
 **   latency Lua spins in a worker; another thread sends SIGUSR1 COUNT
 **           times each to the Lua thread, to a helper that computes and
 **           to a helper that sleeps, in turn, and prints the median and
@@ -817,12 +823,117 @@ static int tkill_mode (void) {
 /* }====================================================== */
 
 
+/*
+** {======================================================
+** many mode
+** =======================================================
+*/
+
+static lua_State *many_L;
+static pthread_mutex_t many_lock = PTHREAD_MUTEX_INITIALIZER;
+static int many_pipe[2];  /* closed to end the helpers */
+static pthread_t *many_threads;
+static lua_Integer *many_ids;
+static atomic_long many_asked;
+static long many_n;
+
+static void *many_main (void *arg) {
+  long i = (long)(intptr_t)arg;
+  char c;
+  pthread_mutex_lock(&many_lock);  /* the state, one thread at a time */
+  lua_getfield(many_L, LUA_REGISTRYINDEX, "threadid");
+  if (lua_pcall(many_L, 0, 1, 0) == LUA_OK)
+    many_ids[i] = lua_tointeger(many_L, -1);
+  lua_pop(many_L, 1);
+  pthread_mutex_unlock(&many_lock);
+  atomic_fetch_add(&many_asked, 1);
+  while (read(many_pipe[0], &c, 1) < 0 && errno == EINTR) { }
+  return NULL;
+}
+
+/* start(n): n helpers, alive until stop(); returns their ids. */
+static int l_start (lua_State *L) {
+  pthread_attr_t attr;
+  long i, n = (long)luaL_checkinteger(L, 1);
+  if (pipe(many_pipe) != 0) return luaL_error(L, "pipe failed");
+  many_threads = calloc((size_t)n, sizeof *many_threads);
+  many_ids = calloc((size_t)n, sizeof *many_ids);
+  if (many_threads == NULL || many_ids == NULL)
+    return luaL_error(L, "no memory");
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 1 << 20);
+  atomic_store(&many_asked, 0);
+  for (many_n = 0; many_n < n; many_n++)
+    if (pthread_create(&many_threads[many_n], &attr, many_main,
+                       (void *)(intptr_t)many_n) != 0)
+      break;
+  pthread_attr_destroy(&attr);
+  while (atomic_load(&many_asked) < many_n) nap();
+  pthread_mutex_lock(&many_lock);  /* their writes to many_ids are seen */
+  lua_createtable(L, (int)many_n, 0);
+  for (i = 0; i < many_n; i++) {
+    lua_pushinteger(L, many_ids[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  pthread_mutex_unlock(&many_lock);
+  return 1;
+}
+
+static int l_stop (lua_State *L) {
+  long i;
+  (void)L;
+  close(many_pipe[1]);
+  for (i = 0; i < many_n; i++) pthread_join(many_threads[i], NULL);
+  close(many_pipe[0]);
+  free(many_threads);
+  free(many_ids);
+  many_n = 0;
+  return 0;
+}
+
+static const char many_script[] =
+  "local count, start, stop = ...\n"
+  "local signal = require 'signal'\n"
+  "debug.getregistry().threadid = signal.pthread_self\n"
+  "signal.pthread_self()  -- this thread's id too\n"
+  "local function taken(ids)\n"
+  "  local n = 0\n"
+  "  for _, id in ipairs(ids) do if pcall(signal.pthread_kill, id, 0) then n = n + 1 end end\n"
+  "  return n\n"
+  "end\n"
+  "local ids = start(count)\n"
+  "assert(#ids == count, 'only ' .. #ids .. ' threads')\n"
+  "local alive = taken(ids)\n"
+  "stop()\n"
+  "local ended = taken(ids)\n"
+  "local again = start(count // 10)\n"
+  "local anew = taken(again)\n"
+  "stop()\n"
+  "print(('alive %d: %d taken; ended: %d taken; again %d: %d taken'):format(count, alive, ended, #again, anew))\n";
+
+static int many_mode (void) {
+  lua_State *L = luaL_newstate();
+  many_L = L;
+  luaL_openlibs(L);
+  if (report(L, luaL_loadstring(L, many_script))) {
+    lua_pushinteger(L, count);
+    lua_pushcfunction(L, l_start);
+    lua_pushcfunction(L, l_stop);
+    report(L, lua_pcall(L, 3, 0, 0));
+  }
+  lua_close(L);
+  return lua_failed;
+}
+
+/* }====================================================== */
+
+
 int main (int argc, char **argv) {
   pthread_t helpers[NHELPERS], lua;
   pid_t parent = getpid(), child;
   int i, status, ok;
   if (argc < 3) {
-    fprintf(stderr, "usage: host_threads main|worker|move|sigwait|waitpid|tkill|latency COUNT [lossy|pinned|chandler]\n");
+    fprintf(stderr, "usage: host_threads main|worker|move|sigwait|waitpid|tkill|many|latency COUNT [lossy|pinned|chandler]\n");
     return 2;
   }
   mode = argv[1];
@@ -835,6 +946,7 @@ int main (int argc, char **argv) {
   if (strcmp(mode, "sigwait") == 0) return sigwait_mode();
   if (strcmp(mode, "waitpid") == 0) return waitpid_mode();
   if (strcmp(mode, "tkill") == 0) return tkill_mode();
+  if (strcmp(mode, "many") == 0) return many_mode();
   child = fork();
   if (child == 0) storm(parent);
   sender = child;
