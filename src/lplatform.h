@@ -98,9 +98,13 @@ LSIG_FUNC int lsig_sigwait (const sigset_t *set, siginfo_t *info,
 
 /*
 ** Thread ids, for pthread_self and pthread_kill: linux.c gives the
-** kernel's (a wrong id is ESRCH, never a crash), posix.c the pthread_t.
-** lsig_threadkill returns 0 or an errno, and may be called from a
-** signal handler.
+** kernel's (a wrong id is ESRCH, never a crash), posix.c the pthread_t,
+** and there lsig_threadkill takes only the ids lsig_threadself gave to
+** threads still alive (at most 1024 at once), and any other is ESRCH:
+** pthread_kill on a pthread_t that is not a live thread's crashes on
+** glibc and musl. lsig_threadkill returns 0 or an errno, and may be
+** called from a signal handler; lsig_threadself may not (posix.c: a
+** thread's first call registers it, with pthread_setspecific).
 */
 LSIG_FUNC lua_Integer lsig_threadself (void);
 LSIG_FUNC int lsig_threadkill (lua_Integer id, int signo);

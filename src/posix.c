@@ -285,17 +285,112 @@ int lsig_sigwait (const sigset_t *set, siginfo_t *info,
 }
 
 
-/* The portable core has nothing of its own to add. */
-/* Thread ids are pthread_t values, as Python's; no pidfds: a child's
-** exit ends a wait through SIGCHLD alone. */
+/*
+** {======================================================
+** Thread ids
+** =======================================================
+*/
+
+/*
+** Thread ids are pthread_t values, as Python's. pthread_kill trusts
+** them: glibc and musl read the thread's descriptor through the value,
+** so a number that was never a pthread_t, or the id of a thread that
+** has exited and been joined, crashes the process (macOS and the BSDs
+** check the id; glibc does not). So pthread_kill takes only the ids
+** of live threads that lsig_threadself handed out: a thread asking for
+** its id takes a slot in 'live' and a thread-specific value whose
+** destructor, as the thread ends, frees the slot. lsig_threadkill may
+** run in a signal handler (the SIGCHLD forwarding of process.c): it
+** reads the table with atomics only. It marks the slot as in use
+** ('users') and looks at the id again before pthread_kill; the
+** destructor clears the id and then waits until no sender uses the
+** slot, so no pthread_kill reaches a thread past its destructors.
+** At most LIVE_MAX threads alive at once can have ids that pthread_kill
+** takes; a thread past that still gets its id, which pthread_kill
+** then refuses with ESRCH, as an ended thread's. A fork keeps only the
+** forking thread's slot.
+*/
+#define LIVE_MAX 1024
+
+typedef struct Live {
+  _Atomic(uintptr_t) id;  /* the live thread's pthread_t; 0: free */
+  atomic_int users;       /* senders between their look and pthread_kill */
+} Live;
+
+static Live live[LIVE_MAX];
+
+static pthread_key_t live_key;
+static int live_made;
+static pthread_once_t live_once = PTHREAD_ONCE_INIT;
+
+
+/* A thread that had its id ends (live_key's destructor). */
+static void threadended (void *slot) {
+  Live *l = (Live *)slot;
+  atomic_store(&l->id, 0);
+  while (atomic_load(&l->users) > 0)  /* a pthread_kill midway */
+    sched_yield();
+}
+
+
+/* In a child just forked only the forking thread is left. */
+static void livefork (void) {
+  uintptr_t self = (uintptr_t)pthread_self();
+  int i;
+  for (i = 0; i < LIVE_MAX; i++) {
+    if (atomic_load(&live[i].id) != self) atomic_store(&live[i].id, 0);
+    atomic_store(&live[i].users, 0);
+  }
+}
+
+
+static void makelive (void) {
+  live_made = pthread_key_create(&live_key, threadended) == 0;
+  if (live_made) pthread_atfork(NULL, NULL, livefork);
+}
+
+
+/* Not async-signal-safe: a thread's first call takes a slot. */
 lua_Integer lsig_threadself (void) {
-  return (lua_Integer)(uintptr_t)pthread_self();
+  uintptr_t self = (uintptr_t)pthread_self();
+  int i;
+  pthread_once(&live_once, makelive);
+  if (live_made && pthread_getspecific(live_key) == NULL) {
+    for (i = 0; i < LIVE_MAX; i++) {
+      uintptr_t none = 0;
+      if (atomic_compare_exchange_strong(&live[i].id, &none, self)) {
+        if (pthread_setspecific(live_key, &live[i]) != 0)
+          atomic_store(&live[i].id, 0);  /* no destructor: no slot */
+        break;
+      }
+    }
+  }
+  return (lua_Integer)self;
 }
 
 
+/* Async-signal-safe: atomics and pthread_kill. */
 int lsig_threadkill (lua_Integer id, int signo) {
-  return pthread_kill((pthread_t)(uintptr_t)id, signo);
+  uintptr_t t = (uintptr_t)id;
+  int i;
+  if (t == 0) return ESRCH;
+  for (i = 0; i < LIVE_MAX; i++) {
+    if (atomic_load(&live[i].id) == t) {
+      int err = ESRCH;
+      atomic_fetch_add(&live[i].users, 1);
+      if (atomic_load(&live[i].id) == t)  /* still that thread's */
+        err = pthread_kill((pthread_t)t, signo);
+      atomic_fetch_sub(&live[i].users, 1);
+      if (err != ESRCH) return err;
+    }
+  }
+  return ESRCH;
 }
+
+/* }====================================================== */
+
+
+/* No pidfds: a child's exit ends a wait through SIGCHLD alone. */
 
 
 int lsig_openchild (pid_t pid) {

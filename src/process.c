@@ -9,8 +9,10 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,7 +62,9 @@ static int sig_getpid (lua_State *L) {
 ** musl: an id of a thread that has exited, or any number passed by
 ** mistake (a pid, 0), makes it read freed or unmapped memory and crash
 ** the process. On Linux the ids are therefore the kernel's own, which
-** the kernel checks (the platform's lsig_threadself/lsig_threadkill).
+** the kernel checks; the portable core (posix.c) gives pthread_t values
+** and takes back only those of live threads it gave out (the
+** platform's lsig_threadself/lsig_threadkill).
 */
 static int sig_pthread_self (lua_State *L) {
   lua_pushinteger(L, lsig_threadself());
@@ -152,15 +156,19 @@ static int pushstatus (lua_State *L, pid_t pid, int status) {
 ** takes the forwarding over, and the first is woken by its own turn.
 */
 static _Atomic(lua_Integer) waiter;  /* the waiting thread, 0 if none */
+static _Atomic(uintptr_t) waiter_self;  /* its pthread_self() */
 
 static void setwaiter (int on) {
+  atomic_store(&waiter_self, on ? (uintptr_t)pthread_self() : 0);
   atomic_store(&waiter, on ? lsig_threadself() : 0);
 }
 
-/* In the catcher: sends the SIGCHLD on to the waiting thread. */
+/* In the catcher: sends the SIGCHLD on to the waiting thread. Which
+** thread it is on is told by pthread_self, not lsig_threadself: that
+** takes a slot for the thread in posix.c, which no handler may do. */
 static void forwardchild (int signo) {
   lua_Integer w = atomic_load(&waiter);
-  if (w != 0 && w != lsig_threadself())
+  if (w != 0 && atomic_load(&waiter_self) != (uintptr_t)pthread_self())
     lsig_threadkill(w, signo);
 }
 

@@ -23,14 +23,27 @@
 **           children forked by a thread that then exits, so that the
 **           kernel gives their SIGCHLD to the main thread (in
 **           pthread_join) or a helper, all with SIGCHLD unblocked and
-**           no Lua handler for it: waitpid(pid), waitpid(-1), and
-**           waitpid(pid) with the host's own C handler for SIGCHLD.
+**           no Lua handler for it: waitpid(pid) and waitpid(-1), or,
+**           with a third argument "chandler", waitpid(pid) with the
+**           host's own C handler for SIGCHLD (which only a pidfd ends
+**           promptly: a portable build has none).
 **           Prints each wait's time; a watchdog sends the Lua thread a
 **           handled SIGUSR2 every 5 s, so a wait that misses the exit
 **           ends late instead of never. COUNT children per case.
-**   tkill   pthread_kill from Lua to a helper thread's id runs the
-**           handler (on the Lua thread); once the helper has exited,
-**           its id raises "No such process".
+**   tkill   pthread_kill from Lua to a helper thread's id (which the
+**           helper asked the module for, running the state a moment
+**           while the Lua thread waits) runs the handler (on the Lua
+**           thread); once the helper has exited, its id raises "No
+**           such process". A second helper that never asked gives both
+**           its ids, the kernel's and its pthread_t, and the script
+**           sends to the one of the kind the module gives: the portable
+**           core (pthread_t ids) takes no id it never gave out.
+**   many    COUNT helpers ask the module for their ids (each running
+**           the state in turn while the Lua thread waits) and stay
+**           alive; the Lua thread sends signal 0 to each id, again once
+**           they have all ended, and to COUNT/10 new ones: prints how
+**           many pthread_kill took each time. The portable core takes
+**           ids of at most 1024 live threads.
 **   latency Lua spins in a worker; another thread sends SIGUSR1 COUNT
 **           times each to the Lua thread, to a helper that computes and
 **           to a helper that sleeps, in turn, and prints the median and
@@ -77,6 +90,7 @@ static const char *mode;
 static long count;
 static int lossy;  /* ThreadSanitizer merges queued signals: count none */
 static int withinfo;  /* info mode */
+static int chandler;  /* waitpid: the case with the host's C handler */
 static int pinned;  /* latency: sender and helpers on cpus[0], Lua on cpus[1] */
 static int cpus[2];
 static int ready_pipe[2];
@@ -633,7 +647,7 @@ static int l_hostchld (lua_State *L) {
 }
 
 static const char waitpid_script[] =
-  "local count, forkchild, timing, hostchld, now = ...\n"
+  "local count, forkchild, timing, hostchld, now, chandler = ...\n"
   "local signal = require 'signal'\n"
   "local rescued = 0\n"
   "signal.signal('SIGUSR2', function() rescued = rescued + 1 end)\n"
@@ -651,10 +665,13 @@ static const char waitpid_script[] =
   "  end\n"
   "  print(('%s: %d children, longest wait %.2f s'):format(name, count, worst))\n"
   "end\n"
-  "case('waitpid(pid)', 0)\n"
-  "case('waitpid(-1)', -1)\n"
-  "assert(hostchld())\n"
-  "case('waitpid(pid) with a C handler', 0)\n"
+  "if chandler then\n"
+  "  assert(hostchld())\n"
+  "  case('waitpid(pid) with a C handler', 0)\n"
+  "else\n"
+  "  case('waitpid(pid)', 0)\n"
+  "  case('waitpid(-1)', -1)\n"
+  "end\n"
   "print(('watchdog rescues: %d'):format(rescued))\n";
 
 static void *waitpid_lua (void *arg) {
@@ -668,7 +685,8 @@ static void *waitpid_lua (void *arg) {
   lua_pushcfunction(L, l_timing);
   lua_pushcfunction(L, l_hostchld);
   lua_pushcfunction(L, l_now);
-  report(L, lua_pcall(L, 5, 0, 0));
+  lua_pushboolean(L, chandler);
+  report(L, lua_pcall(L, 6, 0, 0));
   lua_close(L);
   return NULL;
 }
@@ -703,51 +721,229 @@ static int waitpid_mode (void) {
 }
 
 
-static pthread_t tkill_helper;
+/* tkill mode: 'asker' runs the state a moment, when the Lua thread
+** asks, to get its own id from the module; 'silent' never asks. */
+static pthread_t asker, silent;
+static lua_State *tkill_L;
+static atomic_int ask;  /* 1: the asker is to run the state; 2: it did */
+static atomic_int stop_asker;
+static _Atomic(lua_Integer) asker_id;
+static atomic_int silent_tid;
+static _Atomic(uintptr_t) silent_pthread;
 
-static int l_helpertid (lua_State *L) {
-  while (atomic_load(&helper_tid) == 0) sched_yield();
-  lua_pushinteger(L, atomic_load(&helper_tid));
+static void nap (void) {
+  struct timespec ts = {0, 1000000};
+  nanosleep(&ts, NULL);
+}
+
+static void *asker_main (void *arg) {
+  (void)arg;
+  while (atomic_load(&ask) != 1 && !atomic_load(&stop_asker)) nap();
+  if (atomic_load(&ask) == 1) {
+    /* the Lua thread waits in l_helperid meanwhile: one at a time */
+    lua_State *L = tkill_L;
+    lua_getfield(L, LUA_REGISTRYINDEX, "threadid");
+    if (lua_pcall(L, 0, 1, 0) == LUA_OK)
+      atomic_store(&asker_id, lua_tointeger(L, -1));
+    else
+      fprintf(stderr, "asker: %s\n", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    atomic_store(&ask, 2);
+  }
+  while (!atomic_load(&stop_asker)) nap();
+  return NULL;
+}
+
+static void *silent_main (void *arg) {
+  (void)arg;
+  atomic_store(&silent_pthread, (uintptr_t)pthread_self());
+  atomic_store(&silent_tid, (int)syscall(SYS_gettid));
+  while (!atomic_load(&stop_helpers)) nap();
+  return NULL;
+}
+
+/* helperid(): the asker's id, as the module gave it to the asker. */
+static int l_helperid (lua_State *L) {
+  atomic_store(&ask, 1);
+  while (atomic_load(&ask) != 2) nap();
+  lua_pushinteger(L, atomic_load(&asker_id));
   return 1;
+}
+
+/* ownids(), silentids(): the kernel's id and the pthread_t. */
+static int l_ownids (lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)syscall(SYS_gettid));
+  lua_pushinteger(L, (lua_Integer)(uintptr_t)pthread_self());
+  return 2;
+}
+
+static int l_silentids (lua_State *L) {
+  while (atomic_load(&silent_tid) == 0) sched_yield();
+  lua_pushinteger(L, atomic_load(&silent_tid));
+  lua_pushinteger(L, (lua_Integer)atomic_load(&silent_pthread));
+  return 2;
 }
 
 static int l_endhelper (lua_State *L) {
   (void)L;
-  atomic_store(&stop_helpers, 1);
-  pthread_join(tkill_helper, NULL);
+  atomic_store(&stop_asker, 1);
+  pthread_join(asker, NULL);
   return 0;
 }
 
 static const char tkill_script[] =
-  "local helpertid, endhelper = ...\n"
+  "local helperid, endhelper, silentids, ownids = ...\n"
   "local signal = require 'signal'\n"
   "local ran, where = 0, nil\n"
   "signal.signal('SIGUSR1', function() ran = ran + 1; where = signal.pthread_self() end)\n"
-  "local tid = helpertid()\n"
-  "assert(tid ~= signal.pthread_self())\n"
-  "signal.pthread_kill(tid, 'SIGUSR1')\n"
+  "debug.getregistry().threadid = signal.pthread_self\n"
+  "-- the kind of id the module gives: the kernel's (Linux) or the\n"
+  "-- pthread_t (a portable build)\n"
+  "local me, tid, pt = signal.pthread_self(), ownids()\n"
+  "assert(me == tid or me == pt, 'an id of neither kind')\n"
+  "local id = helperid()\n"
+  "assert(id ~= 0 and id ~= me)\n"
+  "signal.pthread_kill(id, 'SIGUSR1')\n"
   "for _ = 1, 500 do if ran > 0 then break end signal.sleep(0.01) end\n"
-  "print(('to a helper: handler ran %d, on the Lua thread: %s'):format(ran, tostring(where == signal.pthread_self())))\n"
+  "print(('to a helper: handler ran %d, on the Lua thread: %s'):format(ran, tostring(where == me)))\n"
+  "local stid, spt = silentids()\n"
+  "local ok, err = pcall(signal.pthread_kill, me == tid and stid or spt, 0)\n"
+  "print('to a helper that never asked: ' .. (ok and 'sent' or err))\n"
   "endhelper()\n"
-  "print('to an exited helper: ' .. select(2, pcall(signal.pthread_kill, tid, 'SIGUSR1')))\n";
+  "print('to an exited helper: ' .. select(2, pcall(signal.pthread_kill, id, 'SIGUSR1')))\n";
 
 static void *tkill_lua (void *arg) {
   lua_State *L = luaL_newstate();
   (void)arg;
+  tkill_L = L;
   luaL_openlibs(L);
   if (!report(L, luaL_loadstring(L, tkill_script))) return NULL;
-  lua_pushcfunction(L, l_helpertid);
+  lua_pushcfunction(L, l_helperid);
   lua_pushcfunction(L, l_endhelper);
-  report(L, lua_pcall(L, 2, 0, 0));
+  lua_pushcfunction(L, l_silentids);
+  lua_pushcfunction(L, l_ownids);
+  report(L, lua_pcall(L, 4, 0, 0));
   lua_close(L);
   return NULL;
 }
 
 static int tkill_mode (void) {
   pthread_t lua;
-  pthread_create(&tkill_helper, NULL, helper, NULL);
+  pthread_create(&asker, NULL, asker_main, NULL);
+  pthread_create(&silent, NULL, silent_main, NULL);
   pthread_create(&lua, NULL, tkill_lua, NULL);
   pthread_join(lua, NULL);
+  if (!atomic_load(&stop_asker)) {  /* the script failed early */
+    atomic_store(&stop_asker, 1);
+    pthread_join(asker, NULL);
+  }
+  atomic_store(&stop_helpers, 1);
+  pthread_join(silent, NULL);
+  return lua_failed;
+}
+
+/* }====================================================== */
+
+
+/*
+** {======================================================
+** many mode
+** =======================================================
+*/
+
+static lua_State *many_L;
+static pthread_mutex_t many_lock = PTHREAD_MUTEX_INITIALIZER;
+static int many_pipe[2];  /* closed to end the helpers */
+static pthread_t *many_threads;
+static lua_Integer *many_ids;
+static atomic_long many_asked;
+static long many_n;
+
+static void *many_main (void *arg) {
+  long i = (long)(intptr_t)arg;
+  char c;
+  pthread_mutex_lock(&many_lock);  /* the state, one thread at a time */
+  lua_getfield(many_L, LUA_REGISTRYINDEX, "threadid");
+  if (lua_pcall(many_L, 0, 1, 0) == LUA_OK)
+    many_ids[i] = lua_tointeger(many_L, -1);
+  lua_pop(many_L, 1);
+  pthread_mutex_unlock(&many_lock);
+  atomic_fetch_add(&many_asked, 1);
+  while (read(many_pipe[0], &c, 1) < 0 && errno == EINTR) { }
+  return NULL;
+}
+
+/* start(n): n helpers, alive until stop(); returns their ids. */
+static int l_start (lua_State *L) {
+  pthread_attr_t attr;
+  long i, n = (long)luaL_checkinteger(L, 1);
+  if (pipe(many_pipe) != 0) return luaL_error(L, "pipe failed");
+  many_threads = calloc((size_t)n, sizeof *many_threads);
+  many_ids = calloc((size_t)n, sizeof *many_ids);
+  if (many_threads == NULL || many_ids == NULL)
+    return luaL_error(L, "no memory");
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 1 << 20);
+  atomic_store(&many_asked, 0);
+  for (many_n = 0; many_n < n; many_n++)
+    if (pthread_create(&many_threads[many_n], &attr, many_main,
+                       (void *)(intptr_t)many_n) != 0)
+      break;
+  pthread_attr_destroy(&attr);
+  while (atomic_load(&many_asked) < many_n) nap();
+  pthread_mutex_lock(&many_lock);  /* their writes to many_ids are seen */
+  lua_createtable(L, (int)many_n, 0);
+  for (i = 0; i < many_n; i++) {
+    lua_pushinteger(L, many_ids[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  pthread_mutex_unlock(&many_lock);
+  return 1;
+}
+
+static int l_stop (lua_State *L) {
+  long i;
+  (void)L;
+  close(many_pipe[1]);
+  for (i = 0; i < many_n; i++) pthread_join(many_threads[i], NULL);
+  close(many_pipe[0]);
+  free(many_threads);
+  free(many_ids);
+  many_n = 0;
+  return 0;
+}
+
+static const char many_script[] =
+  "local count, start, stop = ...\n"
+  "local signal = require 'signal'\n"
+  "debug.getregistry().threadid = signal.pthread_self\n"
+  "signal.pthread_self()  -- this thread's id too\n"
+  "local function taken(ids)\n"
+  "  local n = 0\n"
+  "  for _, id in ipairs(ids) do if pcall(signal.pthread_kill, id, 0) then n = n + 1 end end\n"
+  "  return n\n"
+  "end\n"
+  "local ids = start(count)\n"
+  "assert(#ids == count, 'only ' .. #ids .. ' threads')\n"
+  "local alive = taken(ids)\n"
+  "stop()\n"
+  "local ended = taken(ids)\n"
+  "local again = start(count // 10)\n"
+  "local anew = taken(again)\n"
+  "stop()\n"
+  "print(('alive %d: %d taken; ended: %d taken; again %d: %d taken'):format(count, alive, ended, #again, anew))\n";
+
+static int many_mode (void) {
+  lua_State *L = luaL_newstate();
+  many_L = L;
+  luaL_openlibs(L);
+  if (report(L, luaL_loadstring(L, many_script))) {
+    lua_pushinteger(L, count);
+    lua_pushcfunction(L, l_start);
+    lua_pushcfunction(L, l_stop);
+    report(L, lua_pcall(L, 3, 0, 0));
+  }
+  lua_close(L);
   return lua_failed;
 }
 
@@ -759,7 +955,7 @@ int main (int argc, char **argv) {
   pid_t parent = getpid(), child;
   int i, status, ok;
   if (argc < 3) {
-    fprintf(stderr, "usage: host_threads main|worker|info|move|sigwait|waitpid|tkill|latency COUNT [lossy|pinned]\n");
+    fprintf(stderr, "usage: host_threads main|worker|info|move|sigwait|waitpid|tkill|many|latency COUNT [lossy|pinned|chandler]\n");
     return 2;
   }
   mode = argv[1];
@@ -767,11 +963,13 @@ int main (int argc, char **argv) {
   lossy = argc > 3 && strcmp(argv[3], "lossy") == 0;
   pinned = argc > 3 && strcmp(argv[3], "pinned") == 0;
   withinfo = strcmp(mode, "info") == 0;
+  chandler = argc > 3 && strcmp(argv[3], "chandler") == 0;
   if (pipe(ready_pipe) != 0) return 2;
   if (strcmp(mode, "latency") == 0) return latency();
   if (strcmp(mode, "sigwait") == 0) return sigwait_mode();
   if (strcmp(mode, "waitpid") == 0) return waitpid_mode();
   if (strcmp(mode, "tkill") == 0) return tkill_mode();
+  if (strcmp(mode, "many") == 0) return many_mode();
   child = fork();
   if (child == 0) storm(parent);
   sender = child;
