@@ -4,6 +4,7 @@
 
 local signal = require "signal"
 local helpers = require "helpers"
+local it_needs = helpers.it_needs(it, pending)  -- the portable build lacks some
 
 teardown(helpers.cleanup)  -- the files of the processes it spawned
 
@@ -68,7 +69,7 @@ describe("siginfo", function()
     assert.equal(signal.SIGUSR1, got.one)
   end)
 
-  it("gives a fresh table per delivery, with the value sigqueue sent", function()
+  it_needs({ "sigqueue" }, "gives a fresh table per delivery, with the value sigqueue sent", function()
     local infos = {}
     local h <close> = signal.scoped("SIGUSR2", function(_, info) infos[#infos + 1] = info end)
     assert.is_true(signal.sigqueue(ME, "SIGUSR2", 42))
@@ -110,7 +111,7 @@ describe("siginfo", function()
     assert.same({ si_signo = signal.SIGUSR2, dropped = true }, got)
   end)
 
-  it("gives the sender's pid and uid when another process sends it", function()
+  it_needs({ "sigqueue" }, "gives the sender's pid and uid when another process sends it", function()
     local infos = {}
     local h <close> = signal.scoped("SIGUSR1", function(_, info) infos[#infos + 1] = info end)
     local p = helpers.start(("-e \"local s = require 'signal'; s.sigqueue(%d, 'SIGUSR1', 7); s.kill(%d, 'SIGUSR1')\"")
@@ -162,7 +163,7 @@ describe("siginfo", function()
     p:close()
   end)
 
-  it("brings 100,000 queued real-time signals to the handler in order: none lost, none repeated", function()
+  it_needs({ "SIGRTMIN" }, "brings 100,000 queued real-time signals to the handler in order: none lost, none repeated", function()
     local N = 100000
     local n, last, disorder = 0, 0, 0
     local h <close> = signal.scoped(RTMIN, function(_, info)
@@ -180,7 +181,7 @@ describe("siginfo", function()
     assert.equal(N, last)
   end)
 
-  it("holds a burst past its bound in the kernel (backpressure) and still brings every delivery, in order", function()
+  it_needs({ "SIGRTMIN" }, "holds a burst past its bound in the kernel (backpressure) and still brings every delivery, in order", function()
     local N = 2000
     local n, last, disorder, held = 0, 0, 0, nil
     local h <close> = signal.scoped(RTMIN, function(_, info)
@@ -202,7 +203,7 @@ describe("siginfo", function()
     assert.is_false(rtpending())
   end)
 
-  it("leaves a signal it held back blocked while a blocked() guard opened meanwhile blocks it", function()
+  it_needs({ "SIGRTMIN" }, "leaves a signal it held back blocked while a blocked() guard opened meanwhile blocks it", function()
     local N = 300
     local n, last, disorder, guard = 0, 0, 0, nil
     local h <close> = signal.scoped(RTMIN, function(_, info)
@@ -224,7 +225,7 @@ describe("siginfo", function()
     assert.equal(0, disorder)
   end)
 
-  it("holds the rest in the kernel without losing an info when the kernel's own queue is full too", function()
+  it_needs({ "SIGRTMIN" }, "holds the rest in the kernel without losing an info when the kernel's own queue is full too", function()
     if not os.execute("command -v prlimit >/dev/null") then
       pending("no prlimit")
       return
@@ -260,7 +261,7 @@ describe("siginfo", function()
     assert.equal("500\t0\t0\n", out)
   end)
 
-  it("loses and repeats nothing of a burst when the Lua thread is a worker and other threads get deliveries", function()
+  it_needs({ "SIGRTMIN" }, "loses and repeats nothing of a burst when the Lua thread is a worker and other threads get deliveries", function()
     -- a delivery that lands on another thread is queued again to the
     -- Lua thread with its info; one that the Lua thread takes at the
     -- same moment may pass it (measured: 1 to 6 in 100); the host fails
@@ -277,7 +278,7 @@ describe("siginfo", function()
 end)
 
 describe("sigqueue", function()
-  it("refuses a pid outside pid_t, a bad signal and a value outside int", function()
+  it_needs({ "sigqueue" }, "refuses a pid outside pid_t, a bad signal and a value outside int", function()
     assert.has_error(function() signal.sigqueue(0.5, "SIGUSR1") end,
       "bad argument #1 to 'sigqueue' (number has no integer representation)")
     assert.has_error(function() signal.sigqueue(1 << 32, "SIGUSR1") end,
@@ -288,7 +289,7 @@ describe("sigqueue", function()
       "bad argument #3 to 'sigqueue' (value out of range)")
   end)
 
-  it("returns fail, message, errno for a process that is gone", function()
+  it_needs({ "sigqueue" }, "returns fail, message, errno for a process that is gone", function()
     local p = helpers.start("-e 'os.exit(0)'")
     assert.equal(0, p.wait(20))
     assert.is_truthy(helpers.wait_until(function() return helpers.gone(p.pid) end, 10))
@@ -298,7 +299,7 @@ describe("sigqueue", function()
     assert.equal(3, err)  -- ESRCH
   end)
 
-  it("pidfd_send_signal sends si_value to a child's handler", function()
+  it_needs({ "pidfd_send_signal" }, "pidfd_send_signal sends si_value to a child's handler", function()
     local p = helpers.start("-e \"local s = require 'signal'; s.signal('SIGUSR1', function(_, i) print('value', i.si_value, i.si_code) os.exit(0) end); print('ready'); s.sleep(30)\"")
     assert.is_truthy(p.await("ready"))
     local fd = assert(signal.pidfd_open(p.pid))
@@ -318,7 +319,7 @@ describe("sigqueue", function()
 end)
 
 describe("signal.queue", function()
-  it("collects deliveries with their info, in arrival order, and puts the handlers back on close", function()
+  it_needs({ "sigqueue" }, "collects deliveries with their info, in arrival order, and puts the handlers back on close", function()
     local before = signal.getsignal("SIGUSR1")
     do
       local q <close> = signal.queue({ "SIGUSR1", signal.SIGUSR2 })
@@ -351,7 +352,7 @@ describe("signal.queue", function()
     assert.equal(1, other)
   end)
 
-  it("is a watcher, readable when a delivery is pending", function()
+  it_needs({ "sigqueue" }, "is a watcher, readable when a delivery is pending", function()
     local q <close> = signal.queue({ "SIGUSR1" })
     assert.equal(q:getfd(), signal.pollfd())
     assert.is_false(q:dirty())
@@ -363,7 +364,7 @@ describe("signal.queue", function()
     assert.equal(3, info.si_value)
   end)
 
-  it("takes 100,000 queued real-time signals in order, holding the rest in the kernel past its size", function()
+  it_needs({ "SIGRTMIN" }, "takes 100,000 queued real-time signals in order, holding the rest in the kernel past its size", function()
     local N = 100000
     local q <close> = signal.queue({ RTMIN }, 16)
     local _, status = burst(N)

@@ -228,7 +228,7 @@ end
 -- lacks there what macOS lacks (SPEC §6), and these are nil.
 helpers.PORTABLE = os.getenv("SIGNAL_PORTABLE") == "1"
 helpers.PORTABLE_LACKS = { "SIGRTMAX", "SIGRTMIN", "pidfd_open", "pidfd_send_signal",
-                           "sigtimedwait", "sigwaitinfo" }
+                           "sigqueue", "sigtimedwait", "sigwaitinfo" }
 local lacks = {}
 for _, name in ipairs(helpers.PORTABLE_LACKS) do lacks[name] = true end
 
