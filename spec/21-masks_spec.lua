@@ -139,7 +139,13 @@ describe("sigpending", function()
     signal.pthread_sigmask(BLOCK, { USR1 })
     helpers.send_from_child(signal.getpid(), "SIGUSR1", 1, 0)
     assert.is_truthy(helpers.wait_until(function() return #signal.sigpending() > 0 end, 10))
-    assert.same({ USR1 }, signal.sigpending())
+    -- under valgrind, which catches every signal itself, the sender's
+    -- SIGCHLD may be pending too
+    local got = {}
+    for _, s in ipairs(signal.sigpending()) do
+      if s ~= signal.SIGCHLD then got[#got + 1] = s end
+    end
+    assert.same({ USR1 }, got)
   end)
 end)
 
