@@ -70,13 +70,15 @@ describe("siginfo", function()
   end)
 
   it_needs({ "sigqueue" }, "gives a fresh table per delivery, with the value sigqueue sent", function()
+    if os.getenv("LUA_WRAPPER") then
+      -- POSIX delivers a signal sent to oneself before sigqueue returns;
+      -- valgrind holds it back, and the kernel merges the second SIGUSR2
+      return pending("under valgrind, which delivers signals sent to oneself late")
+    end
     local infos = {}
     local h <close> = signal.scoped("SIGUSR2", function(_, info) infos[#infos + 1] = info end)
     assert.is_true(signal.sigqueue(ME, "SIGUSR2", 42))
     assert.is_true(signal.sigqueue(ME, signal.SIGUSR2, -7))
-    -- delivered before sigqueue returns (POSIX), but valgrind holds
-    -- signals back a while
-    helpers.wait_until(function() return #infos >= 2 end, 10)
     assert.equal(2, #infos)
     assert.are_not.equal(infos[1], infos[2])
     assert.equal(42, infos[1].si_value)
