@@ -90,10 +90,10 @@ kill -TERM "$pid"
 # The watchdog: SIGKILL once the grace period is over. Stopped, it
 # waits for its own sleep, so that nothing is left behind.
 (
-  s=
-  trap '[ -n "$s" ] && kill "$s" && wait "$s"; exit 0' TERM
+  # every job it has: a sleep just started has no $! in a variable yet
+  trap 'kill $(jobs -p) 2>/dev/null; wait; exit 0' TERM
   i=$((GRACE * 20))
-  while [ "$i" -gt 0 ]; do sleep 0.05 & s=$!; wait "$s"; s=; i=$((i - 1)); done
+  while [ "$i" -gt 0 ]; do sleep 0.05 & wait $!; i=$((i - 1)); done
   kill -KILL "$pid"
 ) >/dev/null 2>&1 &
 watchdog=$!

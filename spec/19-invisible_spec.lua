@@ -96,14 +96,15 @@ local TRACES = [[
   local n = 0
   signal.signal("SIGALRM", function() n = n + 1 end)
   signal.setitimer(signal.ITIMER_REAL, 0.0002, 0.0002)
-  local bad, t0 = {}, os.time()
+  local bad, t0, traced = {}, os.time(), 0
   repeat
     for _, k in ipairs(kinds) do
       if trace(k) ~= ref[k] then bad[#bad + 1] = k end
+      traced = traced + 1
     end
   until n >= 1000 or os.time() - t0 > 20
   signal.setitimer(signal.ITIMER_REAL, 0)
-  print(n, #bad, table.concat(bad, " "))
+  print(n, #bad, table.concat(bad, " "), traced)
 ]]
 
 describe("invisible", function()
@@ -117,9 +118,19 @@ describe("invisible", function()
   end)
 
   it("gives a program's line, call and return hooks exactly their events while signals arrive", function()
-    local n, bad, kinds = child(TRACES):match("^(%d+)\t(%d+)\t(.-)\n$")
+    local n, bad, kinds, traced = child(TRACES):match("^(%d+)\t(%d+)\t(.-)\t(%d+)\n$")
     assert.is_true(tonumber(n) >= 100, "only " .. tostring(n) .. " deliveries")
-    assert.equal("0", bad, "traces that differ: " .. tostring(kinds))
+    if helpers.sh(helpers.LUA_BIN .. " -v"):find("^Lua 5%.4%.0 ") then
+      -- Lua 5.4.0's lua_sethook moves the line a line hook last saw: a
+      -- delivery that lands inside Lua's own line tracing can show a
+      -- line twice (README, Caveats); only line traces, and rarely
+      for kind in kinds:gmatch("%S+") do
+        assert.is_truthy(kind:find("l", 1, true), "a trace without lines differs: " .. kind)
+      end
+      assert.is_true(tonumber(bad) * 100 <= tonumber(traced), bad .. " of " .. traced)
+    else
+      assert.equal("0", bad, "traces that differ: " .. tostring(kinds))
+    end
   end)
 
   for _, where in ipairs({ "the main thread", "a coroutine" }) do
