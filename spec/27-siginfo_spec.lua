@@ -264,13 +264,17 @@ describe("siginfo", function()
         if info.si_value ~= last + 1 then disorder = disorder + 1 end
         last = info.si_value or last
       end)
-      -- a child of this process (io.popen's shell execs it), waited for
-      local s = io.popen(("exec %s %d %d %d 0.2 seq"):format(sender, signal.getpid(), RT, N))
+      -- a child of this process (io.popen's shell execs it), waited for;
+      -- stopped first if it is still sending (it retries while the
+      -- kernel's queue is full, and that waits for this process)
+      local s = io.popen(("echo $$; exec %s %d %d %d 0.2 seq"):format(sender, signal.getpid(), RT, N))
+      local spid = math.tointeger(s:read("n"))
       os.execute("sleep 1.5")
       for _ = 1, 3000 do
         if n >= N then break end
         signal.sleep(0.01)
       end
+      if n < N then signal.kill(spid, "SIGKILL") end
       s:close()
       print(n, dropped, disorder)
     ]])
