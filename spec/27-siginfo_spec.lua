@@ -286,17 +286,17 @@ describe("siginfo", function()
   end)
 
   it_needs({ "SIGRTMIN" }, "loses and repeats nothing of a burst when the Lua thread is a worker and other threads get deliveries", function()
-    -- a delivery that lands on another thread is queued again to the
-    -- Lua thread with its info; one that the Lua thread takes at the
-    -- same moment may pass it (measured: 1 to 6 in 100); the host fails
-    -- past a tenth, and on any value lost or repeated
+    -- every delivery runs the handler once, none twice. A delivery that
+    -- lands on another thread is queued again to the Lua thread with its
+    -- info; one that the Lua thread takes at the same moment may pass
+    -- it (measured alone: 1 to 6 in 100), and when the kernel's queue
+    -- is full (other processes of this user) it runs without its info
+    -- (info.dropped): the order across threads is not promised (README)
     for _ = 1, 2 do
       local out, ok = helpers.sh(("exec %s/host_threads info 100000"):format(helpers.BUILD))
       assert.is_true(ok, out)
-      local late = out:match("^ok info: SIGRTMIN 100000 of 100000, SIGUSR1 %d+ of 100000, "
-        .. "0 off the Lua thread, (%d+) out of order, 0 missing or repeated")
-      assert.is_truthy(late, out)
-      assert.is_true(tonumber(late) <= 10000, out)
+      assert.matches("^ok info: SIGRTMIN 100000 of 100000, SIGUSR1 %d+ of 100000, "
+        .. "0 off the Lua thread, %d+ out of order, 0 missing or repeated", out)
     end
   end)
 end)
