@@ -112,6 +112,11 @@ describe("spawn", function()
   end)
 
   it("fails as an ordinary outcome for a missing program, leaving no child", function()
+    if os.getenv("LUA_WRAPPER") then
+      -- valgrind runs posix_spawn as fork and exec: a missing program is
+      -- a child that exits 127, not an error of spawn
+      return pending("under valgrind, whose posix_spawn starts a child for a missing program")
+    end
     local out = run [[
       print(signal.spawn{"no-such-program-h22"})
       print(signal.spawn{"/no/such/dir/prog"})
@@ -192,6 +197,11 @@ describe("spawn", function()
   end)
 
   it("refuses bad arguments with a clear error, opening and starting nothing", function()
+    if os.getenv("LUA_WRAPPER") then
+      -- valgrind runs posix_spawn as fork and exec: a missing program is
+      -- a child that exits 127, not an error of spawn
+      return pending("under valgrind, whose posix_spawn starts a child for a missing program")
+    end
     -- the descriptors open now that are not pipes: spawn opens no pipe,
     -- and the listing's own pipe, and older ones of the suite that close
     -- as their processes end, would blur the count
