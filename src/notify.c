@@ -81,23 +81,24 @@ int lsig_sendstate (const struct sockaddr_un *sa, int salen,
 }
 
 
-/* A value in a state table: a string, a number, or true for "1". */
-static void addvalue (lua_State *L, luaL_Buffer *b, const char *key, int v) {
+/* Pushes the value of 'key' in the state table as a string: a string,
+** a number, or true for "1". A luaL_Buffer is in use: only one value
+** may be on top of it, and luaL_addvalue takes it. */
+static void pushvalue (lua_State *L, const char *key) {
   size_t len;
   const char *s;
-  if (lua_isboolean(L, v) && lua_toboolean(L, v))
-    s = "1", len = 1;
-  else if (lua_type(L, v) == LUA_TSTRING || lua_type(L, v) == LUA_TNUMBER)
-    s = lua_tolstring(L, v, &len);  /* a number's string stays in b's place */
-  else {
+  lua_getfield(L, 1, key);
+  if (lua_isboolean(L, -1) && lua_toboolean(L, -1)) {
+    lua_pop(L, 1);
+    lua_pushliteral(L, "1");
+  }
+  else if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
     luaL_argerror(L, 1, lua_pushfstring(L, "the value of '%s' must be a "
                   "string, a number or true", key));
-    return;
-  }
+  s = lua_tolstring(L, -1, &len);  /* a number becomes its string */
   if (memchr(s, '\n', len) != NULL)
     luaL_argerror(L, 1, lua_pushfstring(L, "the value of '%s' has a newline",
                   key));
-  luaL_addlstring(b, s, len);
 }
 
 
@@ -140,14 +141,11 @@ static void pushstate (lua_State *L) {
   qsort(keys, n, sizeof *keys, compare);
   luaL_buffinit(L, &b);
   for (i = 0; i < n; i++) {
-    int v;
     if (i > 0) luaL_addchar(&b, '\n');
     luaL_addstring(&b, keys[i]);
     luaL_addchar(&b, '=');
-    lua_getfield(L, 1, keys[i]);
-    v = lua_gettop(L);
-    addvalue(L, &b, keys[i], v);
-    lua_pop(L, 1);
+    pushvalue(L, keys[i]);
+    luaL_addvalue(&b);
   }
   luaL_pushresult(&b);
   lua_remove(L, -2);  /* the keys */
