@@ -9,6 +9,7 @@ return function(options)
   local passed, failed, skipped = 0, 0, 0
   local problems = {}
   local reasons, order = {}, {}  -- why tests were skipped: reason -> count
+  local times = {}               -- { seconds, name } of every test that ran
 
   local function describe(t)
     local msg = t.message
@@ -25,6 +26,7 @@ return function(options)
 
   local function testEnd(element, _, status)
     local name = handler.getFullName(element)
+    if element.duration then times[#times + 1] = { element.duration, name } end
     if status == "success" then
       passed = passed + 1
       write("ok    ", name, "\n")
@@ -63,6 +65,15 @@ return function(options)
   local function suiteEnd()
     for i, text in ipairs(problems) do
       write("\n", i, ") ", text, "\n")
+    end
+    -- where the time went: CI has a budget, and a test that waits out
+    -- a timeout instead of failing fast shows here first
+    table.sort(times, function(a, b) return a[1] > b[1] end)
+    local total = 0
+    for _, t in ipairs(times) do total = total + t[1] end
+    write(("\n%.0f s in tests; the slowest:\n"):format(total))
+    for i = 1, math.min(#times, 8) do
+      write(("%6.1f s  %s\n"):format(times[i][1], times[i][2]))
     end
     if skipped > 0 then
       local why = {}
