@@ -14,6 +14,15 @@
 ** The host's own handler for the two signals stands before and
 ** after, and counts what arrives between the states.
 **
+** The cycles run on a driver thread that has the two signals blocked,
+** and so does the stopping of the storm: a thread that takes them can
+** be kept in its handler for ever (the kernel runs the next handler on
+** the way back from the last while any is pending, and a sender that
+** retries on EAGAIN keeps the queue full), and a host whose every
+** thread took them once hung so (main in close(), the queue at its
+** limit). The storm is paced below what one thread drains for the same
+** reason.
+**
 **   host_cycles CYCLES [MS]    MS: how long each state handles signals
 ** Prints "ok CYCLES cycles, N handled in Lua, M between states".
 ** The module is found through LUA_PATH_5_4 and LUA_CPATH_5_4.
@@ -74,8 +83,15 @@ static void *spinner (void *arg) {
 
 
 static void *worker (void *arg) {
-  lua_State *L = luaL_newstate();
+  lua_State *L;
+  sigset_t storm_sigs;
   (void)arg;
+  /* the driver that started it has them blocked */
+  sigemptyset(&storm_sigs);
+  sigaddset(&storm_sigs, SIGUSR1);
+  sigaddset(&storm_sigs, SIGRTMIN);
+  pthread_sigmask(SIG_UNBLOCK, &storm_sigs, NULL);
+  L = luaL_newstate();
   luaL_openlibs(L);
   /* a failure ends the cycles, not the host, which still stops and
   ** waits for its storm child */
@@ -107,6 +123,7 @@ static void storm (pid_t host, int stopfd) {
   union sigval v;
   char c;
   long i;
+  time_t end = time(NULL) + 600;  /* a host that never says stop */
   for (i = 0; ; i++) {
     v.sival_int = (int)i;
     while (sigqueue(host, SIGRTMIN, v) != 0) {
@@ -114,9 +131,42 @@ static void storm (pid_t host, int stopfd) {
       sched_yield();
     }
     if (kill(host, SIGUSR1) != 0) _exit(0);
-    if (i % 64 == 0 && (read(stopfd, &c, 1) == 0 || getppid() != host))
-      _exit(0);
+    if (i % 64 == 0) {
+      /* 64 of each, then 1 ms: at most some 60,000 a second, a tenth
+      ** of what one thread's C handler drains */
+      struct timespec ts = {0, 1000000};
+      if (read(stopfd, &c, 1) == 0 || getppid() != host || time(NULL) > end)
+        _exit(0);
+      nanosleep(&ts, NULL);
+    }
   }
+}
+
+
+/* The driver: the cycles, then the storm stopped and reaped. */
+static int cycles = 20;
+static int stopfd = -1;
+static pid_t stormer;
+
+static void *driver (void *arg) {
+  int i, status;
+  (void)arg;
+  for (i = 0; i < cycles && !atomic_load(&failed); i++) {
+    pthread_t w;
+    if (pthread_create(&w, NULL, worker, NULL) != 0) {
+      fprintf(stderr, "pthread_create: %s\n", strerror(errno));
+      atomic_store(&failed, 1);
+      break;
+    }
+    pthread_join(w, NULL);
+  }
+  {  /* signals still arrive after the last close */
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL);
+  }
+  close(stopfd);
+  while (waitpid(stormer, &status, 0) < 0 && errno == EINTR) {}
+  return NULL;
 }
 
 
@@ -138,10 +188,11 @@ static int samedisp (const struct sigaction *a, const struct sigaction *b) {
 int main (int argc, char **argv) {
   static struct sigaction before[NSIG];
   struct sigaction sa;
-  int cycles = argc > 1 ? atoi(argv[1]) : 20;
-  int i, signo, fds[2], status, bad = 0;
-  pid_t host = getpid(), child;
-  pthread_t spin;
+  sigset_t all, old;
+  int signo, fds[2], bad = 0;
+  pid_t host = getpid();
+  pthread_t spin, drive;
+  if (argc > 1) cycles = atoi(argv[1]);
   if (argc > 2) state_ms = atof(argv[2]);
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = host_handler;
@@ -153,29 +204,31 @@ int main (int argc, char **argv) {
   for (signo = 1; signo < NSIG; signo++)
     sigaction(signo, NULL, &before[signo]);
   if (pipe(fds) != 0) return 2;
-  child = fork();
-  if (child < 0) return 2;
-  if (child == 0) {
+  stormer = fork();
+  if (stormer < 0) return 2;
+  if (stormer == 0) {
     close(fds[1]);
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
     storm(host, fds[0]);
   }
   close(fds[0]);
-  pthread_create(&spin, NULL, spinner, NULL);
-  for (i = 0; i < cycles && !atomic_load(&failed); i++) {
-    pthread_t w;
-    pthread_create(&w, NULL, worker, NULL);
-    pthread_join(w, NULL);
+  stopfd = fds[1];
+  if (pthread_create(&spin, NULL, spinner, NULL) != 0) return 2;
+  /* the driver starts with every signal blocked; main keeps taking
+  ** them while it waits in pthread_join */
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  if (pthread_create(&drive, NULL, driver, NULL) != 0) return 2;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_join(drive, NULL);
+  if (pthread_tryjoin_np(spin, NULL) == 0) {  /* it never returns alone */
+    printf("the spinning thread ended early\n");
+    bad = 1;
   }
-  /* signals still arrive after the last close */
-  {
-    struct timespec ts = {0, 50000000};
-    nanosleep(&ts, NULL);
+  else {
+    atomic_store(&spinning, 0);
+    pthread_join(spin, NULL);
   }
-  close(fds[1]);
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
-  atomic_store(&spinning, 0);
-  pthread_join(spin, NULL);
   for (signo = 1; signo < NSIG; signo++) {
     struct sigaction now;
     memset(&now, 0, sizeof now);
