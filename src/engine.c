@@ -680,6 +680,12 @@ int lsig_setaction (int signo, int kind, int restart) {
 }
 
 
+/* Reads signo's disposition; 0 (errno set) if the system refuses. */
+int lsig_getaction (int signo, struct sigaction *sa) {
+  return sigaction(signo, NULL, sa) == 0;
+}
+
+
 /* Puts back a disposition read before (scoped). */
 int lsig_putaction (int signo, const struct sigaction *sa) {
   return change(signo, sa);

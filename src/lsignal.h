@@ -53,8 +53,13 @@ typedef struct lsig_Info {
 LSIG_FUNC int lsig_claim (lua_State *L);
 LSIG_FUNC void lsig_unclaim (lua_State *L);
 
-/* engine.c: dispositions */
+/* engine.c: dispositions. A disposition as the system holds it is an
+** lsig_Action (handlers.c, shared with Windows, where it is the C
+** runtime's handler); lsig_handlerof gives its SIG_DFL or SIG_IGN. */
+typedef struct sigaction lsig_Action;
+#define lsig_handlerof(a) ((a)->sa_handler)
 LSIG_FUNC int lsig_setaction (int signo, int kind, int restart);
+LSIG_FUNC int lsig_getaction (int signo, lsig_Action *sa);
 LSIG_FUNC void lsig_discard (int signo);
 LSIG_FUNC int lsig_putaction (int signo, const struct sigaction *sa);
 LSIG_FUNC int lsig_setrestart (int signo, int restart);

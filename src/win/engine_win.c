@@ -297,18 +297,20 @@ int lsig_wait (double timeout) {
 ** =======================================================
 */
 
-int lsig_isours (lsig_CrtHandler h) {
-  return h == on_crt;
+int lsig_isours (const lsig_Action *a) {
+  return *a == on_crt;
 }
 
 
 /* The runtime's disposition now: signal() has no read-only form that
 ** every runtime keeps (Wine's msvcrt installs SIG_GET as a handler),
 ** so it is swapped out and back; the main flow alone changes them. */
-lsig_CrtHandler lsig_getaction (int signo) {
+int lsig_getaction (int signo, lsig_Action *a) {
   lsig_CrtHandler h = signal(signo, SIG_IGN);
-  if (h != SIG_ERR) signal(signo, h);
-  return h;
+  if (h == SIG_ERR) return 0;  /* errno says why */
+  signal(signo, h);
+  *a = h;
+  return 1;
 }
 
 
@@ -330,9 +332,9 @@ static void pin (void) {
 
 /* Installs h in the runtime, keeping the first disposition to put
 ** back; console events follow 'handled'. */
-int lsig_putaction (int signo, lsig_CrtHandler h) {
+int lsig_putaction (int signo, const lsig_Action *a) {
   static int console = 0;
-  lsig_CrtHandler old;
+  lsig_CrtHandler h = *a, old;
   if (h == on_crt) {
     pin();
     atomic_fetch_or(&handled, PENDING_BIT(signo));
@@ -353,10 +355,11 @@ int lsig_putaction (int signo, lsig_CrtHandler h) {
 }
 
 
-int lsig_setaction (int signo, int kind) {
+int lsig_setaction (int signo, int kind, int restart) {
   lsig_CrtHandler h = (kind == LSIG_LUA) ? on_crt
                       : (kind == LSIG_IGN) ? SIG_IGN : SIG_DFL;
-  return lsig_putaction(signo, h);
+  (void)restart;
+  return lsig_putaction(signo, &h);
 }
 
 

@@ -3,8 +3,9 @@
 ** peer of src/lsignal.h, whose POSIX types (sigset_t, siginfo_t,
 ** struct sigaction) Windows lacks. It defines the same include guard,
 ** so the portable files shared with the POSIX build (dispatch.c,
-** hooks.c, coroutines.c), compiled after it (shared_win.c), compile
-** unchanged against it: the names they use have the same meaning here.
+** handlers.c, hooks.c, coroutines.c), compiled after it (shared_win.c),
+** compile unchanged against it: the names they use have the same
+** meaning here.
 */
 
 #ifndef lsignal_h
@@ -24,8 +25,12 @@
 ** SIG_IGN, and a Lua handler. */
 enum { LSIG_DFL = 0, LSIG_IGN = 1, LSIG_LUA = 2 };
 
-/* A disposition as the C runtime holds it: signal()'s argument. */
+/* A disposition as the C runtime holds it: signal()'s argument; the
+** lsig_Action of the shared handlers.c, whose lsig_handlerof gives it
+** as it is. */
 typedef void (*lsig_CrtHandler) (int);
+typedef lsig_CrtHandler lsig_Action;
+#define lsig_handlerof(a) (*(a))
 
 #include "../ldispatch.h"
 
@@ -33,11 +38,18 @@ typedef void (*lsig_CrtHandler) (int);
 LSIG_FUNC int lsig_claim (lua_State *L);
 LSIG_FUNC void lsig_unclaim (lua_State *L);
 
-/* engine_win.c: dispositions */
-LSIG_FUNC int lsig_setaction (int signo, int kind);
-LSIG_FUNC int lsig_putaction (int signo, lsig_CrtHandler h);
-LSIG_FUNC lsig_CrtHandler lsig_getaction (int signo);
-LSIG_FUNC int lsig_isours (lsig_CrtHandler h);
+/* engine_win.c: dispositions ('restart' is there for handlers.c:
+** Windows has no SA_RESTART, and its handlers restart nothing) */
+LSIG_FUNC int lsig_setaction (int signo, int kind, int restart);
+LSIG_FUNC int lsig_putaction (int signo, const lsig_Action *a);
+LSIG_FUNC int lsig_getaction (int signo, lsig_Action *a);
+LSIG_FUNC int lsig_isours (const lsig_Action *a);
+
+/* What the POSIX engine does after a handler changes (siginfo records)
+** and before signal and getsignal look (another library's disposition
+** replacing ours), Windows does not do: handlers.c calls them anyway. */
+#define lsig_sethandler(L, signo) ((void)(L), (void)(signo))
+#define lsig_audit(L) ((void)(L))
 
 /* engine_win.c: delivery */
 LSIG_FUNC int lsig_wait (double timeout);
