@@ -64,7 +64,7 @@ build = {
         ["signal.core"] = {
           sources = {
             "src/win/core_win.c", "src/win/engine_win.c",
-            "src/win/handlers_win.c", "src/win/names_win.c",
+            "src/win/names_win.c",
             "src/win/process_win.c", "src/win/shared_win.c",
             "src/win/wakeup_win.c",
           },

@@ -1,8 +1,11 @@
 /*
-** The delivery engine: the C signal handler, the debug hook that turns
-** a delivery into a Lua call, dispatch, ownership and its end, the
-** dispositions the module changed, and what happens to a delivery that
-** lands on another OS thread.
+** The delivery engine: the C signal handler, the counts and records
+** dispatch takes, ownership and its end, the dispositions the module
+** changed, and what happens to a delivery that lands on another OS
+** thread. The debug hook that turns a delivery into a Lua call, and
+** dispatch, are the hook and dispatch half, src/dispatch.c, which the
+** Windows engine (src/win/engine_win.c) shares; ldispatch.h is the
+** seam between the halves. The note below covers both.
 **
 ** Design note. Two flows meet here. The C handler (on_signal) may run
 ** on any OS thread, between any two machine instructions. The main
@@ -137,13 +140,6 @@
 _Static_assert(LSIG_NSIG - 1 <= 64, "more signals than bits in the mask");
 #define PENDING_BIT(signo) ((uint64_t)1 << ((signo) - 1))
 
-/* Our hook asks for call and return events too: a count event only
-** comes while a Lua function runs, and the code running may be C. */
-#define OUR_EVENTS (LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT)
-
-
-const char lsig_handlers_key = 0;
-static const char sentinel_key = 0;  /* registry: the __gc sentinel */
 
 
 /*
@@ -175,34 +171,17 @@ static SigState sigstate[LSIG_NSIG];
 /* A bit per signal whose count may be above zero (set after the count
 ** goes up), so that dispatch finds the lowest one without a scan. */
 static _Atomic(uint64_t) pending_mask;
-static atomic_int any_pending;
-
-/* Main thread of the owning state (NULL: no owner), and the coroutine
-** of that state that runs now (NULL: the main thread). */
-static _Atomic(lua_State *) owner_main;
-static _Atomic(lua_State *) running_co;
-static _Atomic(const void *) owner_registry;
 
 /* The Lua thread, as pthread_self() gives it (compared in the C
 ** handler; 0: none yet). The platform keeps the target of wake-ups. */
 static _Atomic(uintptr_t) lua_thread;
 
-static atomic_int hook_busy;
-static atomic_uint arm_gen;
 static atomic_int active;
 
-/* Only the main flow of the owner touches these. The owner's handler
-** table is also kept under an integer reference, the fastest lookup. */
-static int handlers_ref = LUA_NOREF;
+/* Only the main flow of the owner touches these. */
 static void *owner_sentinel;
 static sigset_t handled;  /* signals whose handler is ours */
-static lua_State *runner;  /* the owner's thread that runs handlers */
 static int builder_ref = LUA_NOREF;  /* what makes a handler's info */
-static lua_State *interrupted;  /* the thread a dispatch interrupted */
-
-/* A handler runs: deliveries meanwhile are only counted (not armed),
-** and the dispatch loop takes them when the handler returns. */
-static atomic_int dispatching;
 
 
 /*
@@ -239,72 +218,10 @@ static _Atomic(uint64_t) heldmask;
 static _Atomic(uint64_t) pausedmask;
 
 
-/*
-** The hook that the program had on a thread before a delivery armed
-** ours. Slot 0 belongs to the main thread; the others to coroutines.
-** Written by the C handler only while the thread's hook is not ours,
-** read by the main flow only while it is (or under 'hook_busy').
-*/
-typedef struct SavedHook {
-  _Atomic(lua_State *) thread;
-  lua_Hook hook;
-  int mask;
-  int count;
-} SavedHook;
-
-#define NSAVED 8
-static SavedHook saved[NSAVED];
-
-static void sig_hook (lua_State *L, lua_Debug *ar);
-
-
-static SavedHook *findslot (lua_State *T, int claim) {
-  int i;
-  SavedHook *empty = NULL;
-  if (T == atomic_load(&owner_main))
-    return &saved[0];
-  for (i = 1; i < NSAVED; i++) {
-    lua_State *t = atomic_load(&saved[i].thread);
-    if (t == T) return &saved[i];
-    if (t == NULL && empty == NULL) empty = &saved[i];
-  }
-  return claim ? empty : NULL;
-}
-
-
-/*
-** Sets our hook on T. A hook the program set is kept in a slot, to be
-** put back when ours fires; a thread with no hook needs no slot. A
-** coroutine with a hook and no slot left is not armed: the main thread
-** always is, so its delivery waits at most until control returns there.
-** A thread armed already is left alone: lua_sethook visits every frame
-** of the thread, and at a depth of 200,000 frames a timer's deliveries
-** would otherwise spend all the time there (a livelock).
-*/
-static void arm (lua_State *T) {
-  lua_Hook h = lua_gethook(T);
-  int mask = 0, count = 0;
-  if (h == sig_hook)
-    return;  /* armed already: lua_sethook would walk the stack again */
-  if (h != NULL) {
-    SavedHook *s = findslot(T, 1);
-    if (s == NULL) return;
-    s->hook = h;
-    s->mask = mask = lua_gethookmask(T);
-    s->count = count = lua_gethookcount(T);
-    atomic_store(&s->thread, T);
-  }
-  if (mask & LUA_MASKLINE)  /* see sig_hook */
-    lua_sethook(T, sig_hook, mask | LUA_MASKCALL | LUA_MASKRET, count);
-  else
-    lua_sethook(T, sig_hook, mask | OUR_EVENTS, 1);
-}
-
-
 static void count (int signo) {
   atomic_fetch_add(&sigstate[signo].pending, 1);
   atomic_fetch_or(&pending_mask, PENDING_BIT(signo));
-  atomic_store(&any_pending, 1);
+  atomic_store(&lsig_any_pending, 1);
   lsig_notify(signo);
 }
 
@@ -394,17 +311,12 @@ static void on_signal (int signo, siginfo_t *info, void *context) {
   int saved_errno = errno;
   lua_State *main;
   atomic_fetch_add(&active, 1);
-  main = atomic_load(&owner_main);
+  main = atomic_load(&lsig_owner_main);
   if (main != NULL && signo > 0 && signo < LSIG_NSIG) {
     int woken = lsig_takewake(info);
     if (onluathread()) {
       if (!woken) take(signo, info, context, 1);
-      if (!atomic_load(&hook_busy) && !atomic_load(&dispatching)) {
-        lua_State *co = atomic_load(&running_co);
-        atomic_fetch_add(&arm_gen, 1);
-        if (co != NULL && co != main) arm(co);
-        arm(main);
-      }
+      lsig_armall(main);  /* dispatch.c */
     }
     else if (woken || take(signo, info, context, 0)) {
       if (lsig_sendwake(signo)) count(signo);
@@ -425,111 +337,12 @@ void lsig_deliver (int signo, siginfo_t *info, void *context) {
 
 /*
 ** {======================================================
-** Hooks, seen from the main flow
+** What dispatch (dispatch.c) takes from the engine
 ** =======================================================
 */
-
-/* Puts back the program's hook on T if ours is set; returns the hook
-** restored in *out. */
-static int unhook (lua_State *T, SavedHook *out) {
-  SavedHook *s;
-  if (lua_gethook(T) != sig_hook) return 0;
-  atomic_store(&hook_busy, 1);
-  s = findslot(T, 0);
-  if (s != NULL && atomic_load(&s->thread) == T) {
-    out->hook = s->hook;
-    out->mask = s->mask;
-    out->count = s->count;
-    atomic_store(&s->thread, NULL);
-  }
-  else {
-    out->hook = NULL;
-    out->mask = out->count = 0;
-  }
-  lua_sethook(T, out->hook, out->mask, out->count);
-  atomic_store(&hook_busy, 0);
-  return 1;
-}
-
-
-void lsig_disarm (lua_State *T) {
-  SavedHook ignored;
-  unhook(T, &ignored);
-}
-
-
-/* Arms T from the main flow, so that pending handlers run at its next
-** instruction. */
-void lsig_armself (lua_State *T) {
-  atomic_store(&hook_busy, 1);
-  arm(T);
-  atomic_store(&hook_busy, 0);
-}
-
-
-unsigned lsig_armcount (void) {
-  return atomic_load(&arm_gen);
-}
-
-
-/* The hook the program has on T, looking through ours if it is armed. */
-lua_Hook lsig_programhook (lua_State *T, int *mask) {
-  lua_Hook h = lua_gethook(T);
-  *mask = lua_gethookmask(T);
-  if (h == sig_hook) {
-    SavedHook *s = findslot(T, 0);
-    if (s != NULL && atomic_load(&s->thread) == T) {
-      h = s->hook;
-      *mask = s->mask;
-    }
-    else {
-      h = NULL;
-      *mask = 0;
-    }
-  }
-  return h;
-}
-
-
-/*
-** The coroutine wrappers tell the engine which coroutine runs, since
-** stock Lua keeps hooks per thread. A coroutine that stops running
-** (a yield fires no hook event; it may be dead) loses a hook armed on
-** it, which would otherwise keep its slot.
-*/
-int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev) {
-  if (!lsig_isowner(L)) return 0;
-  *prev = atomic_exchange(&running_co, co);
-  if (atomic_load(&any_pending) && !atomic_load(&dispatching))
-    lsig_armself(co);
-  return 1;
-}
-
-
-void lsig_leaveco (lua_State *L, lua_State *co, lua_State *prev) {
-  atomic_store(&running_co, prev);
-  lsig_disarm(co);
-  if (atomic_load(&any_pending) && !atomic_load(&dispatching))
-    lsig_armself(L);
-}
-
-/* }====================================================== */
-
-
-/*
-** {======================================================
-** Dispatch
-** =======================================================
-*/
-
-int lsig_isowner (lua_State *L) {
-  const void *reg = atomic_load(&owner_registry);
-  return reg != NULL && reg == lua_topointer(L, LUA_REGISTRYINDEX);
-}
-
 
 /* Makes the calling OS thread the Lua thread (cheap when it is). */
-static void followthread (void) {
+void lsig_followthread (void) {
   uintptr_t self = (uintptr_t)pthread_self();
   if (atomic_load(&lua_thread) != self || lsig_newthread()) {
     lsig_follow(0);
@@ -547,7 +360,7 @@ static void clearbit (int signo) {
 
 
 /* The lowest signal with a delivery left, which it takes; 0 if none. */
-static int takepending (void) {
+int lsig_takepending (void) {
   uint64_t mask;
   while ((mask = atomic_load(&pending_mask) & ~atomic_load(&pausedmask))
          != 0) {
@@ -568,51 +381,16 @@ static int takepending (void) {
 
 /* A delivery taken that could not be run goes back, to wait for the
 ** next arm (no wake-up byte: it had one). */
-static void giveback (int signo) {
+void lsig_giveback (int signo) {
   atomic_fetch_add(&sigstate[signo].pending, 1);
   atomic_fetch_or(&pending_mask, PENDING_BIT(signo));
-  atomic_store(&any_pending, 1);
+  atomic_store(&lsig_any_pending, 1);
 }
 
 
-/*
-** The runner: a thread of the owning state, made when it claims
-** delivery, on which every handler runs. A handler run on the thread
-** it interrupted would leave traces there that the program can see:
-** its returns move the line a line hook last saw (so the hook misses
-** or repeats a line), its frames use that thread's stack (near a stack
-** overflow, its call is what overflows, and Lua then reports an error
-** in error handling), and the program's hook would count its
-** instructions. On the runner, the interrupted thread stays exactly as
-** it was. A runner that a handler's error killed is reset for reuse.
-*/
-static const char runner_key = 0;
-static const char builder_key = 0;  /* registry: siginfo.c's builder */
-
-lua_State *lsig_runner (void) {
-  return runner;
-}
-
-
-lua_State *lsig_interrupted (void) {
-  return interrupted;
-}
-
-
-/* Puts a runner that a handler left dead or suspended back to work;
-** the error of a to-be-closed variable it closes replaces the one on
-** top of L. */
-static void resetrunner (lua_State *L) {
-  if (lsig_closethread(runner, L) != LUA_OK) {
-    lua_pop(L, 1);
-    lua_xmove(runner, L, 1);
-  }
-  lua_settop(runner, 0);
-  if (lua_status(runner) != LUA_OK) {  /* before 5.4.3, a __close error */
-    lua_State *R = lua_newthread(L);   /* leaves it dead: a new one */
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &runner_key);
-    runner = R;
-  }
+/* A signal still has a delivery counted (paused ones too). */
+int lsig_morepending (void) {
+  return atomic_load(&pending_mask) != 0;
 }
 
 
@@ -629,7 +407,7 @@ static void resetrunner (lua_State *L) {
 ** a C handler on another thread, between two of its stores (it runs
 ** with every signal blocked): dispatch yields until it is done.
 */
-static const lsig_Info *peekrecord (int signo) {
+const lsig_Info *lsig_peekrecord (int signo) {
   Ring *r = &rings[signo];
   unsigned pos;
   Slot *s;
@@ -668,7 +446,7 @@ int lsig_isheld (int signo) {
 ** back is unblocked on the Lua thread (where the C handler blocked it),
 ** and the kernel delivers what it kept, in order.
 */
-static void droprecord (int signo) {
+void lsig_droprecord (int signo) {
   Ring *r = &rings[signo];
   uint64_t bit = PENDING_BIT(signo);
   unsigned pos = atomic_load_explicit(&r->deq, memory_order_relaxed);
@@ -797,173 +575,22 @@ static void unpause (int signo) {
   uint64_t bit = PENDING_BIT(signo);
   if (!(atomic_load(&pausedmask) & bit)) return;
   atomic_fetch_and(&pausedmask, ~bit);
-  if (atomic_load(&pending_mask) & bit) atomic_store(&any_pending, 1);
+  if (atomic_load(&pending_mask) & bit) atomic_store(&lsig_any_pending, 1);
   if ((atomic_load(&heldmask) & bit) && ringready[signo]
       && atomic_load(&rings[signo].enq) == atomic_load(&rings[signo].deq))
     letgo(signo);  /* nothing left to make room with: now */
 }
 
+
+static const char builder_key = 0;  /* registry: siginfo.c's builder */
+
+/* What makes signo's info for its handler, if that takes one. */
+int lsig_infobuilder (int signo) {
+  return (atomic_load(&infomask) & PENDING_BIT(signo)) ? builder_ref
+                                                         : LUA_NOREF;
+}
+
 /* }------------------------------------------------------ */
-
-
-enum { CALLED, FAILED, FAILED_MEM, UNCALLABLE };
-
-/* Handler calls one dispatch makes at most before the interrupted code
-** runs an instruction; what is left runs at the next. */
-#define DISPATCH_BUDGET 4096
-
-/*
-** Calls the handler of 'signo' once, on the runner; a handler replaced
-** by SIG_DFL or SIG_IGN before its turn came drops the delivery, as in
-** CPython. FAILED: the handler raised, its error is on top of L
-** (FAILED_MEM: an error of memory). UNCALLABLE: it could not be called (the C stack is full: the runner
-** is untouched), and nothing was pushed.
-*/
-static int callhandler (lua_State *L, int signo) {
-  lua_State *R = runner;
-  const lsig_Info *rec = peekrecord(signo);
-  int status, nres, nargs = 1;
-  lua_rawgeti(R, LUA_REGISTRYINDEX, handlers_ref);
-  if (lua_rawgeti(R, -1, signo) == LUA_TNIL) {
-    lua_settop(R, 0);
-    if (rec != NULL) droprecord(signo);
-    return CALLED;
-  }
-  lua_remove(R, -2);  /* runner: handler */
-  lua_pushinteger(R, signo);
-  if (lua_gethook(R) != NULL) lua_sethook(R, NULL, 0, 0);
-  if (atomic_load(&infomask) & PENDING_BIT(signo)) {
-    lua_rawgeti(R, LUA_REGISTRYINDEX, builder_ref);  /* siginfo.c */
-    lua_pushlightuserdata(R, (void *)rec);
-    lua_pushinteger(R, signo);
-    if (lua_pcall(R, 2, 1, 0) != LUA_OK) {  /* no memory: keep it all */
-      lua_settop(R, 0);
-      return UNCALLABLE;
-    }
-    nargs = 2;  /* runner: handler signo info */
-  }
-  status = lua_resume(R, L, nargs, &nres);
-  if (lua_status(R) == LUA_OK && status != LUA_OK) {  /* refused */
-    lua_settop(R, 0);
-    return UNCALLABLE;
-  }
-  if (rec != NULL) droprecord(signo);
-  if (status == LUA_OK) {
-    lua_settop(R, 0);
-    return CALLED;
-  }
-  if (status == LUA_YIELD)
-    lua_pushliteral(L, "attempt to yield from a signal handler");
-  else
-    lua_xmove(R, L, 1);  /* the error */
-  resetrunner(L);
-  return (status == LUA_ERRMEM) ? FAILED_MEM : FAILED;
-}
-
-
-/*
-** Runs every pending handler, lowest signal first, one call per
-** delivery. A call made while a handler runs does nothing: the loop
-** takes the deliveries that came meanwhile when that handler returns.
-** On a handler's error, what is still pending is armed for the next
-** instruction and the error propagates from here, except an error of
-** memory: what is left then waits for the next delivery or call into
-** the module, so that a program short of memory is not interrupted at
-** every instruction. A handler that cannot be called keeps its
-** delivery for then too, and raises nothing. After DISPATCH_BUDGET
-** calls the interrupted code runs one instruction before the rest.
-*/
-void lsig_dispatch (lua_State *L) {
-  unsigned calls = 0;
-  lsig_disarm(L);
-  if (atomic_load(&dispatching) || !lsig_isowner(L)) return;
-  followthread();
-  interrupted = L;
-  do {
-    int signo;
-    atomic_store(&dispatching, 1);
-    while (atomic_exchange(&any_pending, 0)) {
-      lsig_warnwakeup(L);
-      while ((signo = takepending()) != 0) {
-        int r = callhandler(L, signo);
-        if (r == CALLED) {
-          if (++calls < DISPATCH_BUDGET) continue;
-          /* a storm faster than its handler would keep the program
-          ** from its next instruction for ever: it gets one */
-          atomic_store(&dispatching, 0);
-          interrupted = NULL;
-          atomic_store(&any_pending, 1);
-          lsig_armself(L);
-          return;
-        }
-        atomic_store(&dispatching, 0);
-        interrupted = NULL;
-        if (r == UNCALLABLE) {
-          giveback(signo);
-          return;
-        }
-        if (atomic_load(&pending_mask) != 0) {
-          atomic_store(&any_pending, 1);
-          if (r == FAILED) lsig_armself(L);
-        }
-        lua_error(L);
-      }
-    }
-    atomic_store(&dispatching, 0);
-  } while (atomic_load(&any_pending));  /* one came after the last look */
-  interrupted = NULL;
-}
-
-
-int lsig_haspending (void) {
-  return atomic_load(&any_pending);
-}
-
-
-int lsig_inhandler (void) {
-  return atomic_load(&dispatching);
-}
-
-
-/* The event's bit in a hook mask. A count event is the program's
-** when its hook traces lines (arm kept its count), else ours. */
-static int eventmask (int event, int usermask) {
-  switch (event) {
-    case LUA_HOOKCALL: case LUA_HOOKTAILCALL: return LUA_MASKCALL;
-    case LUA_HOOKRET: return LUA_MASKRET;
-    case LUA_HOOKLINE: return LUA_MASKLINE;
-    default: return (usermask & LUA_MASKLINE) ? LUA_MASKCOUNT : 0;
-  }
-}
-
-
-/*
-** Our hook puts the program's hook back first, so that whatever that
-** hook does to the hooks stays done. It dispatches before it passes
-** the event on, because the program's hook may raise (a budget hook,
-** lua.c's Ctrl-C), which would leave the deliveries with no hook armed;
-** a handler that raises or changes the hook drops that one event.
-**
-** The events a program's hook sees stay the ones it would see without
-** the module. Its line events: when it traces lines, arm waits for the
-** next line, call or return event instead of the next instruction,
-** because Lua 5.4.0's lua_sethook, called here, moves the line that
-** the line hook last saw to the current one: in a count event, just
-** before Lua looks for a new line, a line hook would see its line
-** again; after a line, call or return event, Lua sets it itself. Lines
-** come often enough: every new line and every jump back in a loop.
-** Its count events: the count starts again from the delivery.
-*/
-static void sig_hook (lua_State *L, lua_Debug *ar) {
-  SavedHook user;
-  int forward_event = unhook(L, &user) && user.hook != NULL
-                      && (user.mask & eventmask(ar->event, user.mask));
-  lsig_dispatch(L);
-  if (forward_event) {  /* unless a handler changed the hook: a delivery */
-    int mask;          /* meanwhile may have armed ours over it again */
-    if (lsig_programhook(L, &mask) == user.hook) user.hook(L, ar);
-  }
-}
 
 /* }====================================================== */
 
@@ -1053,6 +680,12 @@ int lsig_setaction (int signo, int kind, int restart) {
 }
 
 
+/* Reads signo's disposition; 0 (errno set) if the system refuses. */
+int lsig_getaction (int signo, struct sigaction *sa) {
+  return sigaction(signo, NULL, sa) == 0;
+}
+
+
 /* Puts back a disposition read before (scoped). */
 int lsig_putaction (int signo, const struct sigaction *sa) {
   return change(signo, sa);
@@ -1090,7 +723,7 @@ void lsig_audit (lua_State *L) {
       continue;
     sigdelset(&handled, signo);
     atomic_fetch_and(&infomask, ~PENDING_BIT(signo));
-    lua_rawgeti(L, LUA_REGISTRYINDEX, handlers_ref);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
     lua_pushnil(L);
     lua_rawseti(L, -2, signo);
     lua_pop(L, 1);
@@ -1127,7 +760,7 @@ static void clearpending (void) {
     if (ringready[signo]) initring(signo);
   }
   atomic_store(&pending_mask, 0);
-  atomic_store(&any_pending, 0);
+  atomic_store(&lsig_any_pending, 0);
   atomic_store(&lua_thread, 0);  /* the next claim follows, afresh */
   atomic_store(&heldmask, 0);
 }
@@ -1163,23 +796,19 @@ static int sig_release (lua_State *L) {
       sigdelset(&old, i);
       lsig_discard(i);  /* what the kernel holds for our handler goes, */
     }                   /* as the deliveries counted and not yet run */
-  atomic_store(&owner_main, NULL);
+  atomic_store(&lsig_owner_main, NULL);
   atomic_store(&infomask, 0);
   atomic_store(&pausedmask, 0);
   restoreall();
   while (atomic_load(&active) > 0)  /* one still runs on another thread */
     sched_yield();
-  atomic_store(&running_co, NULL);
+  lsig_resetdispatch();  /* dispatch.c: its hooks, its runner */
   lsig_closewakeup();
   lsig_unfollow();
-  for (i = 0; i < NSAVED; i++)
-    atomic_store(&saved[i].thread, NULL);
   clearpending();
-  atomic_store(&dispatching, 0);
-  runner = interrupted = NULL;
-  handlers_ref = builder_ref = LUA_NOREF;  /* the state is going */
+  builder_ref = LUA_NOREF;  /* the state is going */
   owner_sentinel = NULL;
-  atomic_store(&owner_registry, NULL);
+  atomic_store(&lsig_owner_registry, NULL);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   return 0;
 }
@@ -1202,15 +831,6 @@ static void setatfork (void) {
 }
 
 
-/* Raises an error if another state owns delivery. */
-void lsig_checkowner (lua_State *L) {
-  const void *reg = atomic_load(&owner_registry);
-  if (reg != NULL && reg != lua_topointer(L, LUA_REGISTRYINDEX))
-    luaL_error(L, "signal handlers are owned by another Lua state "
-                  "in this process");
-}
-
-
 /*
 ** Makes L's state the owner of delivery (its main thread, whichever
 ** thread calls); returns 1 if it was not the owner before. Everything
@@ -1223,30 +843,11 @@ int lsig_claim (lua_State *L) {
   void *sentinel;
   lua_State *R;
   int ref, bref;
-  if (atomic_load(&owner_registry) == reg) return 0;
+  if (atomic_load(&lsig_owner_registry) == reg) return 0;
   lsig_checkowner(L);
   luaL_checkstack(L, 3, NULL);
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &sentinel_key) == LUA_TNIL) {
-    lua_pop(L, 1);
-    lua_newuserdatauv(L, 0, 0);
-    lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, sig_release);
-    lua_setfield(L, -2, "__gc");
-    lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
-  }
-  sentinel = lua_touserdata(L, -1);
-  lua_pop(L, 1);
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &runner_key) != LUA_TTHREAD) {
-    lua_pop(L, 1);
-    lua_newthread(L);
-    lua_sethook(lua_tothread(L, -1), NULL, 0, 0);  /* not its maker's */
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &runner_key);
-  }
-  R = lua_tothread(L, -1);
-  lua_pop(L, 1);
+  sentinel = lsig_findsentinel(L, sig_release);  /* dispatch.c */
+  R = lsig_findrunner(L);  /* dispatch.c */
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &builder_key) != LUA_TFUNCTION) {
     lua_pop(L, 1);
     lsig_pushinfobuilder(L);
@@ -1256,19 +857,18 @@ int lsig_claim (lua_State *L) {
   bref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  if (!atomic_compare_exchange_strong(&owner_registry, &none, reg)) {
+  if (!atomic_compare_exchange_strong(&lsig_owner_registry, &none, reg)) {
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
     luaL_unref(L, LUA_REGISTRYINDEX, bref);
     luaL_error(L, "signal handlers are owned by another Lua state "
                   "in this process");
   }
-  handlers_ref = ref;
+  lsig_bindrunner(R, ref);
   builder_ref = bref;
   owner_sentinel = sentinel;
-  runner = R;
-  followthread();
+  lsig_followthread();
   lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-  atomic_store(&owner_main, lua_tothread(L, -1));
+  atomic_store(&lsig_owner_main, lua_tothread(L, -1));
   lua_pop(L, 1);
   pthread_once(&atfork_once, setatfork);
   return 1;
@@ -1278,13 +878,12 @@ int lsig_claim (lua_State *L) {
 /* Undoes a claim that just succeeded, when the call that made it
 ** fails afterwards; the claim had changed nothing else. */
 void lsig_unclaim (lua_State *L) {
-  atomic_store(&owner_main, NULL);
-  luaL_unref(L, LUA_REGISTRYINDEX, handlers_ref);
+  atomic_store(&lsig_owner_main, NULL);
+  lsig_unbindrunner(L);
   luaL_unref(L, LUA_REGISTRYINDEX, builder_ref);
-  handlers_ref = builder_ref = LUA_NOREF;
+  builder_ref = LUA_NOREF;
   owner_sentinel = NULL;
-  runner = NULL;
-  atomic_store(&owner_registry, NULL);
+  atomic_store(&lsig_owner_registry, NULL);
 }
 
 /* }====================================================== */

@@ -3,6 +3,15 @@
 ** raise_signal, default_int_handler and KeyboardInterrupt.
 **
 ** A failing call leaves everything as it was (see install).
+**
+** The same file on every platform (Windows compiles it through
+** src/win/shared_win.c): a disposition is the engine's lsig_Action, a
+** struct sigaction on POSIX and the C runtime's signal() handler on
+** Windows, read with lsig_getaction and told apart with
+** lsig_handlerof and lsig_isours. Windows has no SA_RESTART, so no
+** siginterrupt (nil there, as in CPython); it keeps no siginfo records
+** and audits nothing (lsigwin.h: lsig_sethandler and lsig_audit do
+** nothing there).
 */
 
 #define _GNU_SOURCE
@@ -55,14 +64,14 @@ static int checkhandler (lua_State *L, int arg) {
 /* Pushes the handler in force for signo, in the forms getsignal gives:
 ** what the kernel will do now. */
 static void pushhandler (lua_State *L, int signo) {
-  struct sigaction sa;
-  if (sigaction(signo, NULL, &sa) != 0)
+  lsig_Action a;
+  if (!lsig_getaction(signo, &a))
     luaL_pushfail(L);
-  else if (sa.sa_handler == SIG_DFL)
+  else if (lsig_handlerof(&a) == SIG_DFL)
     lua_pushinteger(L, LSIG_DFL);
-  else if (sa.sa_handler == SIG_IGN)
+  else if (lsig_handlerof(&a) == SIG_IGN)
     lua_pushinteger(L, LSIG_IGN);
-  else if (lsig_isours(&sa) && lsig_isowner(L)) {
+  else if (lsig_isours(&a) && lsig_isowner(L)) {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
     lua_rawgeti(L, -1, signo);
     lua_remove(L, -2);
@@ -187,7 +196,7 @@ static const char scopes_key = 0;  /* registry: signo -> open scopes */
 typedef struct Scope {
   int signo;
   int open;
-  struct sigaction previous;
+  lsig_Action previous;
 } Scope;
 
 
@@ -220,7 +229,7 @@ static int sig_scoped (lua_State *L) {
   scope->signo = signo;
   scope->open = 0;
   luaL_setmetatable(L, SCOPE_MT);
-  if (sigaction(signo, NULL, &scope->previous) != 0)
+  if (!lsig_getaction(signo, &scope->previous))
     return refused(L, "", signo, errno);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   lua_rawgeti(L, -1, signo);
@@ -336,6 +345,7 @@ static const luaL_Reg scope_meta[] = {
 };
 
 
+#ifdef SA_RESTART
 /* As CPython: the flag goes on the disposition in force, whatever it
 ** is, and the system's refusal (SIGKILL, SIGSTOP) is an error. */
 static int sig_siginterrupt (lua_State *L) {
@@ -352,11 +362,14 @@ static int sig_siginterrupt (lua_State *L) {
   interrupts[signo] = (char)flag;
   return 0;
 }
+#endif
 
 
 /*
 ** Signals between the kernel's 31 and SIGRTMIN are the C library's own
 ** (glibc 32-33, musl 32-34): raising one would act on its threads.
+** raise() runs the C handler on this thread (unless the signal is
+** blocked), so the Lua handler has run when this returns.
 */
 static int sig_raise_signal (lua_State *L) {
   int signo = lsig_checksignal(L, 1);
@@ -400,7 +413,9 @@ static const luaL_Reg handlers_funcs[] = {
   {"getsignal", sig_getsignal},
   {"raise_signal", sig_raise_signal},
   {"scoped", sig_scoped},
+#ifdef SA_RESTART
   {"siginterrupt", sig_siginterrupt},
+#endif
   {"signal", sig_signal},
   {NULL, NULL}
 };

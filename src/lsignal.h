@@ -1,7 +1,8 @@
 /*
 ** Internal interface shared by the C files of the signal module.
 ** core.c opens the module and calls each file's lsig_open_* function;
-** engine.c is the delivery engine the other files call into.
+** engine.c is the delivery engine the other files call into, with
+** dispatch.c, its hook and dispatch half (ldispatch.h is their seam).
 */
 
 #ifndef lsignal_h
@@ -27,6 +28,7 @@
 #endif
 
 #include "lplatform.h"
+#include "ldispatch.h"
 
 
 /* What a disposition is, in the integers Python gives SIG_DFL and
@@ -47,17 +49,17 @@ typedef struct lsig_Info {
   uintptr_t addr;
 } lsig_Info;
 
-/* Registry keys: addresses of static objects, unique per process. */
-LSIG_FUNC const char lsig_handlers_key;  /* signo -> Lua handler */
-
-/* engine.c: ownership */
-LSIG_FUNC int lsig_isowner (lua_State *L);
-LSIG_FUNC void lsig_checkowner (lua_State *L);
+/* engine.c: ownership (what dispatch.c has of it: ldispatch.h) */
 LSIG_FUNC int lsig_claim (lua_State *L);
 LSIG_FUNC void lsig_unclaim (lua_State *L);
 
-/* engine.c: dispositions */
+/* engine.c: dispositions. A disposition as the system holds it is an
+** lsig_Action (handlers.c, shared with Windows, where it is the C
+** runtime's handler); lsig_handlerof gives its SIG_DFL or SIG_IGN. */
+typedef struct sigaction lsig_Action;
+#define lsig_handlerof(a) ((a)->sa_handler)
 LSIG_FUNC int lsig_setaction (int signo, int kind, int restart);
+LSIG_FUNC int lsig_getaction (int signo, lsig_Action *sa);
 LSIG_FUNC void lsig_discard (int signo);
 LSIG_FUNC int lsig_putaction (int signo, const struct sigaction *sa);
 LSIG_FUNC int lsig_setrestart (int signo, int restart);
@@ -68,23 +70,12 @@ LSIG_FUNC void lsig_audit (lua_State *L);
 /* engine.c: delivery; lsig_deliver is the C handler, for another
 ** handler of the module (shutdown.c) that passes deliveries on */
 LSIG_FUNC void lsig_deliver (int signo, siginfo_t *info, void *context);
-LSIG_FUNC void lsig_dispatch (lua_State *L);
-LSIG_FUNC int lsig_haspending (void);
-LSIG_FUNC int lsig_inhandler (void);
-LSIG_FUNC lua_Hook lsig_programhook (lua_State *T, int *mask);
-LSIG_FUNC void lsig_armself (lua_State *T);
-LSIG_FUNC void lsig_disarm (lua_State *T);
-LSIG_FUNC unsigned lsig_armcount (void);
-LSIG_FUNC int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev);
-LSIG_FUNC lua_State *lsig_runner (void);
-LSIG_FUNC lua_State *lsig_interrupted (void);
 LSIG_FUNC void lsig_sethandler (lua_State *L, int signo);
 LSIG_FUNC int lsig_hold (lua_State *L, int signo, int on);
 LSIG_FUNC int lsig_isheld (int signo);
 
 /* coroutines.c */
 LSIG_FUNC int lsig_closethread (lua_State *co, lua_State *from);
-LSIG_FUNC void lsig_leaveco (lua_State *L, lua_State *co, lua_State *prev);
 
 /* wakeup.c: what the C handler and the engine call */
 LSIG_FUNC void lsig_notify (int signo);

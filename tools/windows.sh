@@ -8,8 +8,8 @@
 #                            in a private WINEPREFIX under build-windows/
 #
 # The module's Windows files are src/win/*.c; src/win/shared_win.c
-# compiles the portable src/hooks.c and src/coroutines.c into it. No
-# shared file needs a Windows #ifdef.
+# compiles the portable src/dispatch.c, src/handlers.c, src/hooks.c and
+# src/coroutines.c into it. No shared file needs a Windows #ifdef.
 set -e
 cd "$(dirname "$0")/.."
 

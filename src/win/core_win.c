@@ -2,7 +2,9 @@
 ** signal.core for Windows: Python's Windows surface of the signal
 ** module. The POSIX build's src/core.c has the same shape; the files
 ** here are the Windows peers of its concerns (see lsigwin.h), with the
-** portable hooks.c and coroutines.c shared as they are. What Windows
+** portable dispatch.c, handlers.c, hooks.c and coroutines.c shared as
+** they are. luaopen_signal_core stays each build's own, as Lua's
+** linit.c is: its export and its list of concerns differ. What Windows
 ** lacks (alarm, pause, itimers, masks, sigwait*, siginterrupt,
 ** waitpid, killpg, sigqueue, pidfds, spawn, shutdown) is absent, so
 ** it is nil in the module, as in CPython.

@@ -1,12 +1,12 @@
 /*
-** The delivery engine of the Windows build: the C handlers, the debug
-** hook that turns a delivery into a Lua call, dispatch, ownership and
-** its end. The POSIX engine (src/engine.c) is its model; the hook and
-** dispatch half (arm, unhook, sig_hook, callhandler, lsig_dispatch,
-** the runner) is the same code, duplicated here rather than factored
-** out of engine.c while that file is being reworked for the POSIX
-** platforms: what differs is how a delivery arrives and how the Lua
-** thread is woken.
+** The delivery engine of the Windows build: the C handlers, the
+** counts, the dispositions, ownership and its end. The POSIX engine
+** (src/engine.c) is its model; the hook and dispatch half (arming,
+** the program's hooks, the runner, dispatch) is src/dispatch.c, the
+** same file on both (compiled here through shared_win.c), which takes
+** from this file what ldispatch.h lists: what differs is how a
+** delivery arrives and how the Lua thread is woken, and Windows keeps
+** no siginfo records.
 **
 ** Design note. A delivery comes two ways:
 **
@@ -79,11 +79,7 @@
 _Static_assert(LSIG_NSIG - 1 <= 32, "more signals than bits in the mask");
 #define PENDING_BIT(signo) ((uint32_t)1 << ((signo) - 1))
 
-#define OUR_EVENTS (LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT)
 
-
-const char lsig_handlers_key = 0;
-static const char sentinel_key = 0;  /* registry: the __gc sentinel */
 
 
 /*
@@ -94,25 +90,17 @@ static const char sentinel_key = 0;  /* registry: the __gc sentinel */
 
 static atomic_uint pending[LSIG_NSIG];
 static _Atomic(uint32_t) pending_mask;
-static atomic_int any_pending;
 
 /* Signals whose handler is a Lua one (our console handler asks). */
 static _Atomic(uint32_t) handled;
-
-static _Atomic(lua_State *) owner_main;
-static _Atomic(lua_State *) running_co;
-static _Atomic(const void *) owner_registry;
 
 /* The Lua thread: its id (compared in the C handlers) and a handle
 ** that may suspend it. */
 static atomic_ulong lua_thread_id;
 static _Atomic(HANDLE) lua_thread;
 
-static atomic_int hook_busy;
-static atomic_uint arm_gen;
 static atomic_int arm_lock;
 static atomic_int active;
-static atomic_int dispatching;
 
 /* Set at each delivery: sleep waits on it. */
 static HANDLE wake_event;
@@ -121,70 +109,7 @@ static HANDLE wake_event;
 static lsig_CrtHandler original[LSIG_NSIG];
 static char changed[LSIG_NSIG];
 
-static int handlers_ref = LUA_NOREF;
 static void *owner_sentinel;
-static lua_State *runner;
-static lua_State *interrupted;
-
-
-typedef struct SavedHook {
-  _Atomic(lua_State *) thread;
-  lua_Hook hook;
-  int mask;
-  int count;
-} SavedHook;
-
-#define NSAVED 8
-static SavedHook saved[NSAVED];
-
-static void sig_hook (lua_State *L, lua_Debug *ar);
-
-
-static SavedHook *findslot (lua_State *T, int claim) {
-  int i;
-  SavedHook *empty = NULL;
-  if (T == atomic_load(&owner_main))
-    return &saved[0];
-  for (i = 1; i < NSAVED; i++) {
-    lua_State *t = atomic_load(&saved[i].thread);
-    if (t == T) return &saved[i];
-    if (t == NULL && empty == NULL) empty = &saved[i];
-  }
-  return claim ? empty : NULL;
-}
-
-
-/* Sets our hook on T, keeping the program's (engine.c, arm). */
-static void arm (lua_State *T) {
-  lua_Hook h = lua_gethook(T);
-  int mask = 0, count = 0;
-  if (h == sig_hook)
-    return;
-  if (h != NULL) {
-    SavedHook *s = findslot(T, 1);
-    if (s == NULL) return;
-    s->hook = h;
-    s->mask = mask = lua_gethookmask(T);
-    s->count = count = lua_gethookcount(T);
-    atomic_store(&s->thread, T);
-  }
-  if (mask & LUA_MASKLINE)
-    lua_sethook(T, sig_hook, mask | LUA_MASKCALL | LUA_MASKRET, count);
-  else
-    lua_sethook(T, sig_hook, mask | OUR_EVENTS, 1);
-}
-
-
-/* Arms the running coroutine and the main thread, unless the main flow
-** is editing hooks or dispatching (it looks at 'any_pending' after). */
-static void armall (lua_State *main) {
-  if (!atomic_load(&hook_busy) && !atomic_load(&dispatching)) {
-    lua_State *co = atomic_load(&running_co);
-    atomic_fetch_add(&arm_gen, 1);
-    if (co != NULL && co != main) arm(co);
-    arm(main);
-  }
-}
 
 
 /* Arms from another thread, with the Lua thread stopped (see the
@@ -204,7 +129,7 @@ static void armremote (lua_State *main) {
     memset(&ctx, 0, sizeof ctx);
     ctx.ContextFlags = CONTEXT_CONTROL;
     if (GetThreadContext(t, &ctx))  /* the thread has stopped */
-      armall(main);
+      lsig_armall(main);
     ResumeThread(t);
   }
   atomic_store(&arm_lock, 0);
@@ -214,16 +139,16 @@ static void armremote (lua_State *main) {
 static void deliver (int signo) {
   lua_State *main;
   atomic_fetch_add(&active, 1);
-  main = atomic_load(&owner_main);
+  main = atomic_load(&lsig_owner_main);
   if (main != NULL && signo > 0 && signo < LSIG_NSIG) {
     atomic_fetch_add(&pending[signo], 1);
     atomic_fetch_or(&pending_mask, PENDING_BIT(signo));
-    atomic_store(&any_pending, 1);
+    atomic_store(&lsig_any_pending, 1);
     lsig_notify(signo);
     SetEvent(wake_event);
     if (GetCurrentThreadId() == atomic_load(&lua_thread_id)) {
       lock();
-      armall(main);
+      lsig_armall(main);
       atomic_store(&arm_lock, 0);
     }
     else
@@ -248,7 +173,7 @@ static BOOL WINAPI on_console (DWORD event) {
   if (event == CTRL_C_EVENT) signo = SIGINT;
   else if (event == CTRL_BREAK_EVENT) signo = SIGBREAK;
   else return FALSE;
-  if (atomic_load(&owner_main) == NULL
+  if (atomic_load(&lsig_owner_main) == NULL
       || !(atomic_load(&handled) & PENDING_BIT(signo)))
     return FALSE;  /* the runtime's handler, or Windows's, decides */
   deliver(signo);
@@ -260,102 +185,13 @@ static BOOL WINAPI on_console (DWORD event) {
 
 /*
 ** {======================================================
-** Hooks, seen from the main flow (as engine.c)
+** What dispatch (dispatch.c) takes from the engine
 ** =======================================================
 */
-
-static int unhook (lua_State *T, SavedHook *out) {
-  SavedHook *s;
-  if (lua_gethook(T) != sig_hook) return 0;
-  atomic_store(&hook_busy, 1);
-  s = findslot(T, 0);
-  if (s != NULL && atomic_load(&s->thread) == T) {
-    out->hook = s->hook;
-    out->mask = s->mask;
-    out->count = s->count;
-    atomic_store(&s->thread, NULL);
-  }
-  else {
-    out->hook = NULL;
-    out->mask = out->count = 0;
-  }
-  lua_sethook(T, out->hook, out->mask, out->count);
-  atomic_store(&hook_busy, 0);
-  return 1;
-}
-
-
-void lsig_disarm (lua_State *T) {
-  SavedHook ignored;
-  unhook(T, &ignored);
-}
-
-
-void lsig_armself (lua_State *T) {
-  atomic_store(&hook_busy, 1);
-  arm(T);
-  atomic_store(&hook_busy, 0);
-}
-
-
-unsigned lsig_armcount (void) {
-  return atomic_load(&arm_gen);
-}
-
-
-/* The hook the program has on T, looking through ours if it is armed. */
-lua_Hook lsig_programhook (lua_State *T, int *mask) {
-  lua_Hook h = lua_gethook(T);
-  *mask = lua_gethookmask(T);
-  if (h == sig_hook) {
-    SavedHook *s = findslot(T, 0);
-    if (s != NULL && atomic_load(&s->thread) == T) {
-      h = s->hook;
-      *mask = s->mask;
-    }
-    else {
-      h = NULL;
-      *mask = 0;
-    }
-  }
-  return h;
-}
-
-
-int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev) {
-  if (!lsig_isowner(L)) return 0;
-  *prev = atomic_exchange(&running_co, co);
-  if (atomic_load(&any_pending) && !atomic_load(&dispatching))
-    lsig_armself(co);
-  return 1;
-}
-
-
-void lsig_leaveco (lua_State *L, lua_State *co, lua_State *prev) {
-  atomic_store(&running_co, prev);
-  lsig_disarm(co);
-  if (atomic_load(&any_pending) && !atomic_load(&dispatching))
-    lsig_armself(L);
-}
-
-/* }====================================================== */
-
-
-/*
-** {======================================================
-** Dispatch (as engine.c)
-** =======================================================
-*/
-
-int lsig_isowner (lua_State *L) {
-  const void *reg = atomic_load(&owner_registry);
-  return reg != NULL && reg == lua_topointer(L, LUA_REGISTRYINDEX);
-}
-
 
 /* Makes the calling OS thread the Lua thread (cheap when it is): its
 ** handle, with the rights to suspend it, replaces the old one. */
-static void followthread (void) {
+void lsig_followthread (void) {
   DWORD self = GetCurrentThreadId();
   HANDLE h, old;
   if (atomic_load(&lua_thread_id) == self) return;
@@ -391,7 +227,7 @@ static int lowest (uint32_t mask) {
 }
 
 
-static int takepending (void) {
+int lsig_takepending (void) {
   uint32_t mask;
   while ((mask = atomic_load(&pending_mask)) != 0) {
     int signo = lowest(mask);
@@ -408,108 +244,33 @@ static int takepending (void) {
 }
 
 
-static void giveback (int signo) {
+void lsig_giveback (int signo) {
   atomic_fetch_add(&pending[signo], 1);
   atomic_fetch_or(&pending_mask, PENDING_BIT(signo));
-  atomic_store(&any_pending, 1);
+  atomic_store(&lsig_any_pending, 1);
 }
 
 
-static const char runner_key = 0;
-
-lua_State *lsig_runner (void) {
-  return runner;
+int lsig_morepending (void) {
+  return atomic_load(&pending_mask) != 0;
 }
 
 
-lua_State *lsig_interrupted (void) {
-  return interrupted;
+/* No siginfo records on Windows: a handler gets the signal alone. */
+const struct lsig_Info *lsig_peekrecord (int signo) {
+  (void)signo;
+  return NULL;
 }
 
 
-static void resetrunner (lua_State *L) {
-  if (lsig_closethread(runner, L) != LUA_OK) {
-    lua_pop(L, 1);
-    lua_xmove(runner, L, 1);
-  }
-  lua_settop(runner, 0);
-  if (lua_status(runner) != LUA_OK) {
-    lua_State *R = lua_newthread(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &runner_key);
-    runner = R;
-  }
+void lsig_droprecord (int signo) {
+  (void)signo;
 }
 
 
-enum { CALLED, FAILED, FAILED_MEM, UNCALLABLE };
-
-static int callhandler (lua_State *L, int signo) {
-  lua_State *R = runner;
-  int status, nres;
-  lua_rawgeti(R, LUA_REGISTRYINDEX, handlers_ref);
-  if (lua_rawgeti(R, -1, signo) == LUA_TNIL) {
-    lua_settop(R, 0);
-    return CALLED;
-  }
-  lua_remove(R, -2);  /* runner: handler */
-  lua_pushinteger(R, signo);
-  if (lua_gethook(R) != NULL) lua_sethook(R, NULL, 0, 0);
-  status = lua_resume(R, L, 1, &nres);
-  if (status == LUA_OK) {
-    lua_settop(R, 0);
-    return CALLED;
-  }
-  if (lua_status(R) == LUA_OK) {
-    lua_settop(R, 0);
-    return UNCALLABLE;
-  }
-  if (status == LUA_YIELD)
-    lua_pushliteral(L, "attempt to yield from a signal handler");
-  else
-    lua_xmove(R, L, 1);
-  resetrunner(L);
-  return (status == LUA_ERRMEM) ? FAILED_MEM : FAILED;
-}
-
-
-void lsig_dispatch (lua_State *L) {
-  lsig_disarm(L);
-  if (atomic_load(&dispatching) || !lsig_isowner(L)) return;
-  followthread();
-  interrupted = L;
-  do {
-    int signo;
-    atomic_store(&dispatching, 1);
-    while (atomic_exchange(&any_pending, 0)) {
-      while ((signo = takepending()) != 0) {
-        int r = callhandler(L, signo);
-        if (r == CALLED) continue;
-        atomic_store(&dispatching, 0);
-        interrupted = NULL;
-        if (r == UNCALLABLE) {
-          giveback(signo);
-          return;
-        }
-        if (atomic_load(&pending_mask) != 0) {
-          atomic_store(&any_pending, 1);
-          if (r == FAILED) lsig_armself(L);
-        }
-        lua_error(L);
-      }
-    }
-    atomic_store(&dispatching, 0);
-  } while (atomic_load(&any_pending));
-  interrupted = NULL;
-}
-
-
-int lsig_haspending (void) {
-  return atomic_load(&any_pending);
-}
-
-
-int lsig_inhandler (void) {
-  return atomic_load(&dispatching);
+int lsig_infobuilder (int signo) {
+  (void)signo;
+  return LUA_NOREF;
 }
 
 
@@ -520,33 +281,11 @@ int lsig_inhandler (void) {
 */
 int lsig_wait (double timeout) {
   DWORD ms = INFINITE;
-  if (atomic_load(&any_pending)) return 1;
+  if (atomic_load(&lsig_any_pending)) return 1;
   if (timeout >= 0)
     ms = (timeout * 1000.0 >= 4e9) ? 4000000000u : (DWORD)(timeout * 1000.0);
   WaitForSingleObject(wake_event, ms);
-  return atomic_load(&any_pending);
-}
-
-
-static int eventmask (int event, int usermask) {
-  switch (event) {
-    case LUA_HOOKCALL: case LUA_HOOKTAILCALL: return LUA_MASKCALL;
-    case LUA_HOOKRET: return LUA_MASKRET;
-    case LUA_HOOKLINE: return LUA_MASKLINE;
-    default: return (usermask & LUA_MASKLINE) ? LUA_MASKCOUNT : 0;
-  }
-}
-
-
-static void sig_hook (lua_State *L, lua_Debug *ar) {
-  SavedHook user;
-  int forward_event = unhook(L, &user) && user.hook != NULL
-                      && (user.mask & eventmask(ar->event, user.mask));
-  lsig_dispatch(L);
-  if (forward_event) {  /* unless a handler changed the hook: a delivery */
-    int mask;          /* meanwhile may have armed ours over it again */
-    if (lsig_programhook(L, &mask) == user.hook) user.hook(L, ar);
-  }
+  return atomic_load(&lsig_any_pending);
 }
 
 /* }====================================================== */
@@ -558,18 +297,20 @@ static void sig_hook (lua_State *L, lua_Debug *ar) {
 ** =======================================================
 */
 
-int lsig_isours (lsig_CrtHandler h) {
-  return h == on_crt;
+int lsig_isours (const lsig_Action *a) {
+  return *a == on_crt;
 }
 
 
 /* The runtime's disposition now: signal() has no read-only form that
 ** every runtime keeps (Wine's msvcrt installs SIG_GET as a handler),
 ** so it is swapped out and back; the main flow alone changes them. */
-lsig_CrtHandler lsig_getaction (int signo) {
+int lsig_getaction (int signo, lsig_Action *a) {
   lsig_CrtHandler h = signal(signo, SIG_IGN);
-  if (h != SIG_ERR) signal(signo, h);
-  return h;
+  if (h == SIG_ERR) return 0;  /* errno says why */
+  signal(signo, h);
+  *a = h;
+  return 1;
 }
 
 
@@ -591,9 +332,9 @@ static void pin (void) {
 
 /* Installs h in the runtime, keeping the first disposition to put
 ** back; console events follow 'handled'. */
-int lsig_putaction (int signo, lsig_CrtHandler h) {
+int lsig_putaction (int signo, const lsig_Action *a) {
   static int console = 0;
-  lsig_CrtHandler old;
+  lsig_CrtHandler h = *a, old;
   if (h == on_crt) {
     pin();
     atomic_fetch_or(&handled, PENDING_BIT(signo));
@@ -614,10 +355,11 @@ int lsig_putaction (int signo, lsig_CrtHandler h) {
 }
 
 
-int lsig_setaction (int signo, int kind) {
+int lsig_setaction (int signo, int kind, int restart) {
   lsig_CrtHandler h = (kind == LSIG_LUA) ? on_crt
                       : (kind == LSIG_IGN) ? SIG_IGN : SIG_DFL;
-  return lsig_putaction(signo, h);
+  (void)restart;
+  return lsig_putaction(signo, &h);
 }
 
 
@@ -645,40 +387,26 @@ static void clearpending (void) {
   for (signo = 0; signo < LSIG_NSIG; signo++)
     atomic_store(&pending[signo], 0);
   atomic_store(&pending_mask, 0);
-  atomic_store(&any_pending, 0);
+  atomic_store(&lsig_any_pending, 0);
 }
 
 
 /* The owner is closing: no handler touches its state after this. */
 static int sig_release (lua_State *L) {
-  int i;
   HANDLE t;
   if (lua_touserdata(L, 1) != owner_sentinel) return 0;
-  atomic_store(&owner_main, NULL);
+  atomic_store(&lsig_owner_main, NULL);
   restoreall();
   while (atomic_load(&active) > 0)  /* one still runs on another thread */
     SwitchToThread();
-  atomic_store(&running_co, NULL);
-  for (i = 0; i < NSAVED; i++)
-    atomic_store(&saved[i].thread, NULL);
+  lsig_resetdispatch();  /* dispatch.c: its hooks, its runner */
   clearpending();
-  atomic_store(&dispatching, 0);
-  runner = interrupted = NULL;
-  handlers_ref = LUA_NOREF;
   owner_sentinel = NULL;
   t = atomic_exchange(&lua_thread, NULL);
   atomic_store(&lua_thread_id, 0);
   if (t != NULL) CloseHandle(t);
-  atomic_store(&owner_registry, NULL);
+  atomic_store(&lsig_owner_registry, NULL);
   return 0;
-}
-
-
-void lsig_checkowner (lua_State *L) {
-  const void *reg = atomic_load(&owner_registry);
-  if (reg != NULL && reg != lua_topointer(L, LUA_REGISTRYINDEX))
-    luaL_error(L, "signal handlers are owned by another Lua state "
-                  "in this process");
 }
 
 
@@ -690,59 +418,37 @@ int lsig_claim (lua_State *L) {
   void *sentinel;
   lua_State *R;
   int ref;
-  if (atomic_load(&owner_registry) == reg) return 0;
+  if (atomic_load(&lsig_owner_registry) == reg) return 0;
   lsig_checkowner(L);
   luaL_checkstack(L, 3, NULL);
   if (wake_event == NULL
       && (wake_event = CreateEventA(NULL, FALSE, FALSE, NULL)) == NULL)
     luaL_error(L, "signal: cannot create an event (error %d)",
                (int)GetLastError());
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &sentinel_key) == LUA_TNIL) {
-    lua_pop(L, 1);
-    lua_newuserdatauv(L, 0, 0);
-    lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, sig_release);
-    lua_setfield(L, -2, "__gc");
-    lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
-  }
-  sentinel = lua_touserdata(L, -1);
-  lua_pop(L, 1);
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &runner_key) != LUA_TTHREAD) {
-    lua_pop(L, 1);
-    lua_newthread(L);
-    lua_sethook(lua_tothread(L, -1), NULL, 0, 0);
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &runner_key);
-  }
-  R = lua_tothread(L, -1);
-  lua_pop(L, 1);
+  sentinel = lsig_findsentinel(L, sig_release);  /* dispatch.c */
+  R = lsig_findrunner(L);  /* dispatch.c */
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lsig_handlers_key);
   ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  if (!atomic_compare_exchange_strong(&owner_registry, &none, reg)) {
+  if (!atomic_compare_exchange_strong(&lsig_owner_registry, &none, reg)) {
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
     luaL_error(L, "signal handlers are owned by another Lua state "
                   "in this process");
   }
-  handlers_ref = ref;
+  lsig_bindrunner(R, ref);
   owner_sentinel = sentinel;
-  runner = R;
-  followthread();
+  lsig_followthread();
   lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-  atomic_store(&owner_main, lua_tothread(L, -1));
+  atomic_store(&lsig_owner_main, lua_tothread(L, -1));
   lua_pop(L, 1);
   return 1;
 }
 
 
 void lsig_unclaim (lua_State *L) {
-  atomic_store(&owner_main, NULL);
-  luaL_unref(L, LUA_REGISTRYINDEX, handlers_ref);
-  handlers_ref = LUA_NOREF;
+  atomic_store(&lsig_owner_main, NULL);
+  lsig_unbindrunner(L);
   owner_sentinel = NULL;
-  runner = NULL;
-  atomic_store(&owner_registry, NULL);
+  atomic_store(&lsig_owner_registry, NULL);
 }
 
 /* }====================================================== */

@@ -2,9 +2,10 @@
 ** Internal interface of the Windows build of the signal module: the
 ** peer of src/lsignal.h, whose POSIX types (sigset_t, siginfo_t,
 ** struct sigaction) Windows lacks. It defines the same include guard,
-** so the portable files shared with the POSIX build (hooks.c,
-** coroutines.c), compiled after it (shared_win.c), compile unchanged
-** against it: the names they use have the same meaning here.
+** so the portable files shared with the POSIX build (dispatch.c,
+** handlers.c, hooks.c, coroutines.c), compiled after it (shared_win.c),
+** compile unchanged against it: the names they use have the same
+** meaning here.
 */
 
 #ifndef lsignal_h
@@ -24,43 +25,44 @@
 ** SIG_IGN, and a Lua handler. */
 enum { LSIG_DFL = 0, LSIG_IGN = 1, LSIG_LUA = 2 };
 
-/* A disposition as the C runtime holds it: signal()'s argument. */
+/* A disposition as the C runtime holds it: signal()'s argument; the
+** lsig_Action of the shared handlers.c, whose lsig_handlerof gives it
+** as it is. */
 typedef void (*lsig_CrtHandler) (int);
+typedef lsig_CrtHandler lsig_Action;
+#define lsig_handlerof(a) (*(a))
 
-/* Registry keys: addresses of static objects, unique per process. */
-LSIG_FUNC const char lsig_handlers_key;  /* signo -> Lua handler */
+#include "../ldispatch.h"
 
-/* engine_win.c: ownership */
-LSIG_FUNC int lsig_isowner (lua_State *L);
-LSIG_FUNC void lsig_checkowner (lua_State *L);
+/* engine_win.c: ownership (what dispatch.c has of it: ldispatch.h) */
 LSIG_FUNC int lsig_claim (lua_State *L);
 LSIG_FUNC void lsig_unclaim (lua_State *L);
 
-/* engine_win.c: dispositions */
-LSIG_FUNC int lsig_setaction (int signo, int kind);
-LSIG_FUNC int lsig_putaction (int signo, lsig_CrtHandler h);
-LSIG_FUNC lsig_CrtHandler lsig_getaction (int signo);
-LSIG_FUNC int lsig_isours (lsig_CrtHandler h);
+/* engine_win.c: dispositions ('restart' is there for handlers.c:
+** Windows has no SA_RESTART, and its handlers restart nothing) */
+LSIG_FUNC int lsig_setaction (int signo, int kind, int restart);
+LSIG_FUNC int lsig_putaction (int signo, const lsig_Action *a);
+LSIG_FUNC int lsig_getaction (int signo, lsig_Action *a);
+LSIG_FUNC int lsig_isours (const lsig_Action *a);
+
+/* What the POSIX engine does after a handler changes (siginfo records)
+** and before signal and getsignal look (another library's disposition
+** replacing ours), Windows does not do: handlers.c calls them anyway. */
+#define lsig_sethandler(L, signo) ((void)(L), (void)(signo))
+#define lsig_audit(L) ((void)(L))
 
 /* engine_win.c: delivery */
-LSIG_FUNC void lsig_dispatch (lua_State *L);
-LSIG_FUNC int lsig_haspending (void);
-LSIG_FUNC int lsig_inhandler (void);
 LSIG_FUNC int lsig_wait (double timeout);
-LSIG_FUNC lua_Hook lsig_programhook (lua_State *T, int *mask);
-LSIG_FUNC void lsig_armself (lua_State *T);
-LSIG_FUNC void lsig_disarm (lua_State *T);
-LSIG_FUNC unsigned lsig_armcount (void);
-LSIG_FUNC int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev);
-LSIG_FUNC lua_State *lsig_runner (void);
-LSIG_FUNC lua_State *lsig_interrupted (void);
 
 /* coroutines.c */
 LSIG_FUNC int lsig_closethread (lua_State *co, lua_State *from);
-LSIG_FUNC void lsig_leaveco (lua_State *L, lua_State *co, lua_State *prev);
 
 /* wakeup_win.c: what the C handler and the engine call */
 LSIG_FUNC void lsig_notify (int signo);
+
+/* Dispatch (dispatch.c) warns of a failed write to the wakeup fd on
+** POSIX (wakeup.c); here check alone warns (wakeup_win.c). */
+#define lsig_warnwakeup(L) ((void)(L))
 
 /* names_win.c */
 LSIG_FUNC int lsig_checksignal (lua_State *L, int arg);

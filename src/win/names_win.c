@@ -2,6 +2,12 @@
 ** Names and constants on Windows: the seven signals of the C runtime
 ** (Python's Windows list), CTRL_C_EVENT and CTRL_BREAK_EVENT, the
 ** Signals table, and the conversions from Lua values to signals.
+**
+** A peer of src/names.c rather than that file shared: only the shape
+** is the same. Here the table is the seven with their descriptions
+** (there is no strsignal to ask), a signal handled must be one of
+** them (Python's error otherwise), there are no aliases, sets or
+** si_code values, and Signals holds the console events too.
 */
 
 #define WIN32_LEAN_AND_MEAN

@@ -160,6 +160,10 @@ static double monotonic (void) {
 ** lua.c's own Ctrl-C handler only sets a hook, from the runtime's
 ** thread: a hook on the main thread that changed ends the sleep, so
 ** that lua.c's "interrupted!" comes now, as Ctrl-C ends time.sleep.
+** The loop is not timers.c's: that hook wakes no wait, so each wait
+** here lasts STEP at most; a wait that ends with deliveries dispatches
+** and waits again without comparing hooks; and a caller whose
+** deliveries cannot run sleeps instead of waiting on the event.
 */
 static int sig_sleep (lua_State *L) {
   double seconds = luaL_checknumber(L, 1);
