@@ -370,8 +370,9 @@ enum { CALLED, FAILED, FAILED_MEM, UNCALLABLE };
 ** Calls the handler of 'signo' once, on the runner; a handler replaced
 ** by SIG_DFL or SIG_IGN before its turn came drops the delivery, as in
 ** CPython. FAILED: the handler raised, its error is on top of L
-** (FAILED_MEM: an error of memory). UNCALLABLE: it could not be called (the C stack is full: the runner
-** is untouched), and nothing was pushed.
+** (FAILED_MEM: an error of memory). UNCALLABLE: it could not be
+** called (the C stack is full: the runner is untouched), and nothing
+** was pushed.
 */
 static int callhandler (lua_State *L, int signo) {
   lua_State *R = runner;
