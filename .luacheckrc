@@ -6,8 +6,8 @@ std = "lua54"
 -- leading underscore: local _mask <close> = signal.blocked(...).
 ignore = { "211/_.+" }
 
--- The module replaces these two with transparent wrappers (see README).
-files["lua/signal.lua"] = { globals = { "coroutine.resume", "coroutine.wrap" } }
+-- The module replaces these three with transparent wrappers (see README).
+files["lua/signal.lua"] = { globals = { "coroutine.resume", "coroutine.wrap", "coroutine.create" } }
 
 -- Specs quote whole error messages and shell one-liners, and hold
 -- many short-lived <close> guards (h, d, scope) that only live to be

@@ -77,7 +77,7 @@ $(MODULE): $(OBJ)
 HOSTS = $(BUILD)/host_close $(BUILD)/host_twostates $(BUILD)/host_fork \
         $(BUILD)/host_values $(BUILD)/host_sigqueue $(BUILD)/host_threads \
         $(BUILD)/host_alloc $(BUILD)/host_cycles \
-        $(BUILD)/host_reaper
+        $(BUILD)/host_reaper $(BUILD)/host_flood
 hosts: $(HOSTS)
 
 $(BUILD)/host_%: spec/hosts/%.c

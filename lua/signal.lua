@@ -42,7 +42,7 @@ local standin = getmetatable(core)
 if standin and standin.__name == "signal.core" then core = standin.__index end
 
 -- Taken out of the core table, so that error messages name the
--- replacements as coroutine.resume and coroutine.wrap. A reload of
+-- replacements as coroutine.resume, wrap and create. A reload of
 -- this file alone finds them gone and the replacements in place.
 local coroutines, wraphooks = core.coroutines, core.wraphooks
 core.coroutines, core.wraphooks = nil, nil
@@ -1197,9 +1197,11 @@ end
 -- Stock Lua keeps debug hooks per coroutine, so the core must know
 -- which coroutine is running to deliver a signal inside it. These
 -- replacements behave exactly as the originals (same results, errors
--- and tracebacks) and also record the running coroutine.
+-- and tracebacks) and also record the running coroutine; create's
+-- (and wrap's) new coroutine gets the program's hook, never a copy of
+-- the module's that a delivery set on its creator a moment before.
 if coroutines then
-  coroutine.resume, coroutine.wrap = coroutines()
+  coroutine.resume, coroutine.wrap, coroutine.create = coroutines()
 end
 
 -- A delivery landing inside the program's own debug.sethook could

@@ -138,7 +138,7 @@ describe("values", function()
 end)
 
 describe("the module", function()
-  it("sets no global and replaces only coroutine.resume/wrap and debug.sethook/gethook", function()
+  it("sets no global and replaces only coroutine.resume/wrap/create and debug.sethook/gethook", function()
     local out, ok = helpers.run_lua([[
       local before, saved = {}, {}
       for k in pairs(_G) do before[k] = true end
@@ -158,7 +158,7 @@ describe("the module", function()
       print(table.concat(changed, " "))
     ]])
     assert.is_true(ok, out)
-    assert.equal("coroutine.resume coroutine.wrap debug.gethook debug.sethook\n", out)
+    assert.equal("coroutine.create coroutine.resume coroutine.wrap debug.gethook debug.sethook\n", out)
   end)
 
   it("changes no disposition when required", function()

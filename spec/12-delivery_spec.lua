@@ -273,7 +273,7 @@ end)
 describe("the coroutine wrappers", function()
   it("behave exactly as the stock functions", function()
     local script = [[
-      local stock = { resume = coroutine.resume, wrap = coroutine.wrap }
+      local stock = { resume = coroutine.resume, wrap = coroutine.wrap, create = coroutine.create }
       local report = {}
       local function run(resume, wrap)
         local r = {}
@@ -285,6 +285,7 @@ describe("the coroutine wrappers", function()
         add(resume(co, 1, 2)); add(resume(co, 7)); add(resume(co))
         add(pcall(resume)); add(pcall(resume, 1))
         add(pcall(coroutine.wrap, 1))
+        add(pcall(coroutine.create, 1)); add(pcall(coroutine.create))
         local w = wrap(function(...) coroutine.yield(...) return "end" end)
         add(w(1, nil, 3)); add(w()); add(pcall(w))
         add(pcall(wrap(function() error("str") end)))
@@ -316,7 +317,8 @@ describe("the coroutine wrappers", function()
       local a = run(stock.resume, stock.wrap)
       require "signal"
       local b = run(coroutine.resume, coroutine.wrap)
-      assert(coroutine.resume ~= stock.resume and coroutine.wrap ~= stock.wrap)
+      assert(coroutine.resume ~= stock.resume and coroutine.wrap ~= stock.wrap
+             and coroutine.create ~= stock.create)
       if a == b then print("same") else print(a) print("----") print(b) end
     ]]
     local out, ok = helpers.run_lua(script)

@@ -201,4 +201,36 @@ describe("invisible", function()
       end
     end
   end)
+
+  it("gives a coroutine made while a delivery arms its creator the program's hook, not the module's", function()
+    -- lua_newthread copies its creator's hook, which a delivery may
+    -- have just replaced with the module's. Coroutines made under a
+    -- flood of SIGUSR1 from another process, each checked for the
+    -- program's count hook: before coroutine.create was replaced,
+    -- about 1 in 11 deliveries left one without it.
+    local out, ok = helpers.run_lua(([[
+      local signal = require "signal"
+      local n = 0
+      signal.signal("SIGUSR1", function() n = n + 1 end)
+      local function prog() end
+      local COUNT = 1 << 30  -- a count hook that never fires
+      debug.sethook(prog, "", COUNT)
+      local sender = io.popen("exec %s/host_flood " .. signal.SIGUSR1 .. " 0")
+      local pid = math.tointeger(sender:read("n"))
+      local bad, made, f = 0, 0, function() end
+      repeat
+        for _ = 1, 10000 do
+          local _, _, count = debug.gethook(coroutine.create(f))
+          if count ~= COUNT then bad = bad + 1 end
+        end
+        made = made + 10000
+      until n >= 2000 or made >= 20000000
+      debug.sethook()
+      signal.kill(pid, "SIGTERM")
+      sender:close()
+      print(n >= 2000, bad)
+    ]]):format(helpers.BUILD))
+    assert.is_true(ok, out)
+    assert.equal("true\t0\n", out)
+  end)
 end)

@@ -4,7 +4,10 @@
 ** module replaces coroutine.resume and coroutine.wrap with functions
 ** that say so (lsig_enterco/lsig_leaveco) around the resume, and
 ** otherwise behave as the originals of the Lua they run on: same
-** results, same errors, same tracebacks, same nesting depth.
+** results, same errors, same tracebacks, same nesting depth. It also
+** replaces coroutine.create, and its wrap makes its coroutine the same
+** way, because a new thread copies its creator's hook, which may be
+** the module's for a moment (lsig_inherithook).
 */
 
 #define _GNU_SOURCE
@@ -115,12 +118,27 @@ static int wrapped_call (lua_State *L) {
 }
 
 
-static int co_wrap (lua_State *L) {
+/*
+** coroutine.create, as the stock one, except that the new coroutine
+** starts with the program's hook, never the module's (a delivery that
+** armed the creator would otherwise be copied into it, and the
+** program's hook lost there): lsig_inherithook.
+*/
+static int co_create (lua_State *L) {
   lua_State *co;
   luaL_checktype(L, 1, LUA_TFUNCTION);
   co = lua_newthread(L);
+  lsig_inherithook(L, co);
   lua_pushvalue(L, 1);
   lua_xmove(L, co, 1);
+  return 1;
+}
+
+
+/* As the stock one: a coroutine made as create makes it (an argument
+** error still names 'wrap', the function running), in a closure. */
+static int co_wrap (lua_State *L) {
+  co_create(L);
   lua_pushcclosure(L, wrapped_call, 1);
   return 1;
 }
@@ -130,7 +148,8 @@ static int co_wrap (lua_State *L) {
 static int sig_coroutines (lua_State *L) {
   lua_pushcfunction(L, co_resume);
   lua_pushcfunction(L, co_wrap);
-  return 2;
+  lua_pushcfunction(L, co_create);
+  return 3;
 }
 
 

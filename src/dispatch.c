@@ -221,6 +221,27 @@ void lsig_leaveco (lua_State *L, lua_State *co, lua_State *prev) {
     lsig_armself(L);
 }
 
+
+/*
+** A thread made by L while ours was armed on L copied it (lua_newthread
+** copies its creator's hook): it gets the hook the program has on L
+** instead, as without the module. L keeps ours: nothing ran since the
+** copy, so what armed it is still pending. The coroutine replacements
+** call this; a thread a C host makes with lua_newthread keeps ours
+** until it fires, and then has none.
+*/
+void lsig_inherithook (lua_State *L, lua_State *co) {
+  SavedHook *s;
+  if (lua_gethook(co) != sig_hook) return;
+  atomic_store(&hook_busy, 1);
+  s = findslot(L, 0);
+  if (s != NULL && atomic_load(&s->thread) == L)
+    lua_sethook(co, s->hook, s->mask, s->count);
+  else
+    lua_sethook(co, NULL, 0, 0);
+  atomic_store(&hook_busy, 0);
+}
+
 /* }====================================================== */
 
 

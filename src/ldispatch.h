@@ -38,6 +38,7 @@ LSIG_FUNC void lsig_disarm (lua_State *T);
 LSIG_FUNC unsigned lsig_armcount (void);
 LSIG_FUNC int lsig_enterco (lua_State *L, lua_State *co, lua_State **prev);
 LSIG_FUNC void lsig_leaveco (lua_State *L, lua_State *co, lua_State *prev);
+LSIG_FUNC void lsig_inherithook (lua_State *L, lua_State *co);
 LSIG_FUNC lua_State *lsig_runner (void);
 LSIG_FUNC lua_State *lsig_interrupted (void);
 
