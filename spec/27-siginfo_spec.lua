@@ -14,6 +14,8 @@ local RTMIN = signal.SIGRTMIN
 -- under valgrind (make valgrind), which runs Lua some 50 times slower
 -- and takes signals over itself, the bursts are pending (see there)
 local VALGRIND = os.getenv("LUA_WRAPPER") ~= nil
+local NO_BURSTS = "under valgrind: a burst of queued real-time signals to a handler"
+                  .. " that holds them back made no progress in 4 minutes"
 
 -- Sends `count` SIGRTMIN to this process from another one, the i-th
 -- carrying the value i, after `delay` seconds (sigqueue, retried while
@@ -173,7 +175,7 @@ describe("siginfo", function()
 
   it_needs({ "SIGRTMIN" }, "brings 100,000 queued real-time signals to the handler in order: none lost, none repeated", function()
     if VALGRIND then
-      return pending("under valgrind: a burst of queued real-time signals to a handler that holds them back made no progress in 4 minutes")
+      return pending(NO_BURSTS)
     end
     local N = 100000
     local n, last, disorder = 0, 0, 0
@@ -194,7 +196,7 @@ describe("siginfo", function()
 
   it_needs({ "SIGRTMIN" }, "holds a burst past its bound in the kernel (backpressure) and still brings every delivery, in order", function()
     if VALGRIND then
-      return pending("under valgrind: a burst of queued real-time signals to a handler that holds them back made no progress in 4 minutes")
+      return pending(NO_BURSTS)
     end
     local N = 2000
     local n, last, disorder, held = 0, 0, 0, nil
@@ -219,7 +221,7 @@ describe("siginfo", function()
 
   it_needs({ "SIGRTMIN" }, "leaves a signal it held back blocked while a blocked() guard opened meanwhile blocks it", function()
     if VALGRIND then
-      return pending("under valgrind: a burst of queued real-time signals to a handler that holds them back made no progress in 4 minutes")
+      return pending(NO_BURSTS)
     end
     local N = 300
     local n, last, disorder, guard = 0, 0, 0, nil
@@ -244,7 +246,7 @@ describe("siginfo", function()
 
   it_needs({ "SIGRTMIN" }, "holds the rest in the kernel without losing an info when the kernel's own queue is full too", function()
     if VALGRIND then
-      return pending("under valgrind: a burst of queued real-time signals to a handler that holds them back made no progress in 4 minutes")
+      return pending(NO_BURSTS)
     end
     if not os.execute("command -v prlimit >/dev/null") then
       pending("no prlimit")
@@ -391,7 +393,7 @@ describe("signal.queue", function()
 
   it_needs({ "SIGRTMIN" }, "takes 100,000 queued real-time signals in order, holding the rest in the kernel past its size", function()
     if VALGRIND then
-      return pending("under valgrind: a burst of queued real-time signals to a handler that holds them back made no progress in 4 minutes")
+      return pending(NO_BURSTS)
     end
     local N = 100000
     local q <close> = signal.queue({ RTMIN }, 16)

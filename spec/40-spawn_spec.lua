@@ -7,6 +7,11 @@ local signal = require "signal"
 
 teardown(helpers.cleanup)
 
+-- Valgrind (make valgrind) runs posix_spawn as fork and exec: a missing
+-- program is a child that exits 127, not an error of spawn.
+local VALGRIND = os.getenv("LUA_WRAPPER") ~= nil
+local SPAWNS_MISSING = "under valgrind, whose posix_spawn starts a child for a missing program"
+
 -- The signals the C library keeps for itself (glibc 32-33, musl
 -- 32-34): its posix_spawn leaves them ignored in the child, and the
 -- child's own C library sets them up again. Masked out of SigIgn.
@@ -112,11 +117,7 @@ describe("spawn", function()
   end)
 
   it("fails as an ordinary outcome for a missing program, leaving no child", function()
-    if os.getenv("LUA_WRAPPER") then
-      -- valgrind runs posix_spawn as fork and exec: a missing program is
-      -- a child that exits 127, not an error of spawn
-      return pending("under valgrind, whose posix_spawn starts a child for a missing program")
-    end
+    if VALGRIND then return pending(SPAWNS_MISSING) end
     local out = run [[
       print(signal.spawn{"no-such-program-h22"})
       print(signal.spawn{"/no/such/dir/prog"})
@@ -197,11 +198,7 @@ describe("spawn", function()
   end)
 
   it("refuses bad arguments with a clear error, opening and starting nothing", function()
-    if os.getenv("LUA_WRAPPER") then
-      -- valgrind runs posix_spawn as fork and exec: a missing program is
-      -- a child that exits 127, not an error of spawn
-      return pending("under valgrind, whose posix_spawn starts a child for a missing program")
-    end
+    if VALGRIND then return pending(SPAWNS_MISSING) end
     -- the descriptors open now that are not pipes: spawn opens no pipe,
     -- and the listing's own pipe, and older ones of the suite that close
     -- as their processes end, would blur the count

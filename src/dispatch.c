@@ -89,6 +89,15 @@ static SavedHook *findslot (lua_State *T, int claim) {
 }
 
 
+/* The slot that keeps the program's hook on T while ours is set there,
+** or NULL: the program had none (the main thread's slot is always
+** there, and holds T's only while it is T's). */
+static SavedHook *keptfor (lua_State *T) {
+  SavedHook *s = findslot(T, 0);
+  return (s != NULL && atomic_load(&s->thread) == T) ? s : NULL;
+}
+
+
 /*
 ** Sets our hook on T. A hook the program set is kept in a slot, to be
 ** put back when ours fires; a thread with no hook needs no slot. A
@@ -143,8 +152,8 @@ static int unhook (lua_State *T, SavedHook *out) {
   SavedHook *s;
   if (lua_gethook(T) != sig_hook) return 0;
   atomic_store(&hook_busy, 1);
-  s = findslot(T, 0);
-  if (s != NULL && atomic_load(&s->thread) == T) {
+  s = keptfor(T);
+  if (s != NULL) {
     out->hook = s->hook;
     out->mask = s->mask;
     out->count = s->count;
@@ -185,8 +194,8 @@ lua_Hook lsig_programhook (lua_State *T, int *mask) {
   lua_Hook h = lua_gethook(T);
   *mask = lua_gethookmask(T);
   if (h == sig_hook) {
-    SavedHook *s = findslot(T, 0);
-    if (s != NULL && atomic_load(&s->thread) == T) {
+    SavedHook *s = keptfor(T);
+    if (s != NULL) {
       h = s->hook;
       *mask = s->mask;
     }
@@ -234,8 +243,8 @@ void lsig_inherithook (lua_State *L, lua_State *co) {
   SavedHook *s;
   if (lua_gethook(co) != sig_hook) return;
   atomic_store(&hook_busy, 1);
-  s = findslot(L, 0);
-  if (s != NULL && atomic_load(&s->thread) == L)
+  s = keptfor(L);
+  if (s != NULL)
     lua_sethook(co, s->hook, s->mask, s->count);
   else
     lua_sethook(co, NULL, 0, 0);
